@@ -1,0 +1,18 @@
+using System.CommandLine;
+using Ingress.Cli.Commands;
+
+namespace Ingress.Cli;
+
+/// <summary>Entry point of the <c>ingress</c> executable. It only parses arguments and calls into the
+/// other projects; every verb lives in its own file under Commands/.</summary>
+public static class Program
+{
+    public static Task<int> Main(string[] args) => BuildRoot().Parse(args).InvokeAsync();
+
+    public static RootCommand BuildRoot()
+    {
+        var root = new RootCommand("Knative Serving networking and autoscaling control plane on Istio, in C#.");
+        root.Subcommands.Add(VersionCommand.Create());
+        return root;
+    }
+}
