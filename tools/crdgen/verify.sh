@@ -4,10 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-python3 crds/hack/gen.py "$tmp" >/dev/null
-diff -r -x hack "$tmp" crds >/dev/null || { diff -r -x hack "$tmp" crds | head -40; echo "crds/ is stale: run python3 crds/hack/gen.py crds"; exit 1; }
-python3 crds/hack/check.py crds/*.yaml crds/istio/*.yaml
-python3 crds/hack/validate_examples.py crds examples
+python3 tools/crdgen/gen.py "$tmp" >/dev/null
+diff -r "$tmp" crds >/dev/null || { diff -r "$tmp" crds | head -40; echo "crds/ is stale: run python3 tools/crdgen/gen.py crds"; exit 1; }
+python3 tools/crdgen/check.py crds/*.yaml crds/istio/*.yaml
+python3 tools/crdgen/validate_examples.py crds examples
 # kubectl's own decoder: `label --local` parses and maps every object without contacting a server.
 if command -v kubectl >/dev/null 2>&1; then
   n=0
