@@ -1,0 +1,148 @@
+using System.Text.Json.Nodes;
+using Ingress.Api.Core.V1;
+using KService = Ingress.Api.Serving.V1.Service;
+
+namespace Ingress.Api.Tests;
+
+public class ModelTests
+{
+    [Fact]
+    public void New_objects_serialize_with_kind_camel_case_and_no_nulls()
+    {
+        var svc = new KService();
+        svc.Metadata.Name = "hello";
+        svc.Metadata.Namespace = "default";
+
+        Assert.Equal(
+            """{"apiVersion":"serving.knative.dev/v1","kind":"Service","metadata":{"name":"hello","namespace":"default"}}""",
+            KubeJson.Serialize(svc));
+    }
+
+    [Fact]
+    public void Unknown_fields_survive_at_every_level()
+    {
+        const string json = """
+            {"apiVersion":"serving.knative.dev/v1","kind":"Service","metadata":{"name":"x","futureMeta":{"a":1}},
+             "spec":{"template":{"spec":{"containers":[{"image":"i","futureField":[1,"two",{"three":3}]}]}},"futureSpec":true},
+             "futureTop":"kept"}
+            """;
+
+        var svc = KubeJson.Deserialize<KService>(json);
+
+        Assert.Equal("i", svc.Spec!.Template!.Spec!.Containers![0].Image);
+        Assert.True(svc.AdditionalProperties!.ContainsKey("futureTop"));
+        Assert.Null(JsonEquivalence.FirstDifference(JsonNode.Parse(json), KubeJson.ToNode(svc)));
+    }
+
+    [Fact]
+    public void Serving_v1alpha1_manifests_read_into_the_v1_classes_and_keep_their_api_version()
+    {
+        var node = KubeYaml.ParseDocuments("""
+            apiVersion: serving.knative.dev/v1alpha1
+            kind: Service
+            metadata: {name: old}
+            spec:
+              template:
+                spec:
+                  containers: [{image: img}]
+            """)[0];
+
+        var obj = KubeJson.FromNodeKnown(node);
+
+        var svc = Assert.IsType<KService>(obj);
+        Assert.Equal("serving.knative.dev/v1alpha1", svc.ApiVersion);
+        Assert.Equal("img", svc.Spec!.Template!.Spec!.Containers![0].Image);
+    }
+
+    [Fact]
+    public void Known_kinds_resolve_by_version_resource_type_and_name()
+    {
+        Assert.True(KnownKinds.TryGetByApiVersion("serving.knative.dev/v1beta1", "Service", out var ksvc));
+        Assert.Equal(typeof(KService), ksvc.Type);
+        Assert.Equal("services", ksvc.Plural);
+        Assert.Equal(typeof(KubernetesList<KService>), ksvc.ListType);
+
+        Assert.True(KnownKinds.TryGetByResource("", "v1", "configmaps", out var cm));
+        Assert.Equal(typeof(ConfigMap), cm.Type);
+        Assert.Equal("v1", cm.ApiVersion);
+
+        Assert.False(KnownKinds.TryGetByApiVersion("serving.knative.dev/v2", "Service", out _));
+        Assert.Equal("services", KnownKinds.Get<Service>().Plural);
+        Assert.Equal("serving.knative.dev", Assert.Single(KnownKinds.FindByName("ksvc")).Group);
+        Assert.Equal(2, KnownKinds.FindByName("services").Count);
+        Assert.Single(KnownKinds.FindByName("services.serving.knative.dev"));
+        Assert.Equal("Ingress", Assert.Single(KnownKinds.FindByName("kingress")).Kind);
+        Assert.False(KnownKinds.Get<Namespace>().Namespaced);
+    }
+
+    [Fact]
+    public void Static_kind_identity_is_available_to_generic_code()
+    {
+        Assert.Equal("networking.internal.knative.dev/v1alpha1", Describe<Networking.V1Alpha1.Ingress>());
+        Assert.Equal("v1", Describe<Pod>());
+
+        static string Describe<T>() where T : class, IKubernetesObject<T>, new() => T.ApiVersionValue;
+    }
+
+    [Fact]
+    public void Lists_and_watch_events_use_the_generated_context()
+    {
+        var list = KubeJson.Deserialize<KubernetesList<ConfigMap>>("""
+            {"apiVersion":"v1","kind":"ConfigMapList","metadata":{"resourceVersion":"7"},
+             "items":[{"metadata":{"name":"a"},"data":{"k":"v"}}]}
+            """);
+        var watch = KubeJson.Deserialize<WatchEvent<ConfigMap>>("""{"type":"MODIFIED","object":{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"b"}}}""");
+
+        Assert.Equal("7", list.Metadata.ResourceVersion);
+        Assert.Equal("v", list.Items[0].Data!["k"]);
+        Assert.Equal(WatchEventTypes.Modified, watch.Type);
+        Assert.Equal("b", watch.Object!.Metadata.Name);
+    }
+
+    [Fact]
+    public void Revision_containers_are_core_containers()
+    {
+        var rev = KubeJson.Deserialize<Serving.V1.Revision>("""
+            {"spec":{"containers":[{"name":"user","image":"i","ports":[{"containerPort":8080}],
+              "readinessProbe":{"httpGet":{"port":"http"}},"resources":{"limits":{"cpu":"1"}}}],"containerConcurrency":0}}
+            """);
+
+        Container container = rev.Spec!.Containers![0];
+        var pod = new PodSpec { Containers = [KubeJson.Clone(container)] };
+
+        Assert.Equal(8080, pod.Containers[0].Ports![0].ContainerPortValue);
+        Assert.Equal("http", pod.Containers[0].ReadinessProbe!.HttpGet!.Port!.Value.StringValue);
+        Assert.Equal(0, rev.Spec.ContainerConcurrency);
+    }
+
+    [Fact]
+    public void Kingress_spec_serializes_in_schema_order()
+    {
+        var ing = new Networking.V1Alpha1.Ingress
+        {
+            Spec = new Networking.V1Alpha1.IngressSpec
+            {
+                HttpOption = "Enabled",
+                Rules =
+                [
+                    new Networking.V1Alpha1.IngressRule
+                    {
+                        Visibility = "ExternalIP",
+                        Hosts = ["a.example.com"],
+                        Http = new Networking.V1Alpha1.HTTPIngressRuleValue
+                        {
+                            Paths = [new Networking.V1Alpha1.HTTPIngressPath
+                            {
+                                Splits = [new Networking.V1Alpha1.IngressBackendSplit { Percent = 100, ServicePort = 80, ServiceName = "s", ServiceNamespace = "ns" }],
+                            }],
+                        },
+                    },
+                ],
+            },
+        };
+
+        Assert.Equal(
+            """{"rules":[{"hosts":["a.example.com"],"visibility":"ExternalIP","http":{"paths":[{"splits":[{"serviceNamespace":"ns","serviceName":"s","servicePort":80,"percent":100}]}]}}],"httpOption":"Enabled"}""",
+            KubeJson.Serialize(ing.Spec));
+    }
+}
