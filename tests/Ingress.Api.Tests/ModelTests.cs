@@ -146,3 +146,34 @@ public class ModelTests
             KubeJson.Serialize(ing.Spec));
     }
 }
+
+public class ManifestTests
+{
+    [Fact]
+    public void Manifests_read_as_their_kinds_and_write_back_as_yaml()
+    {
+        var text = RepoFiles.Read("examples/domain-mapping/domain-mapping.yaml");
+
+        var objects = KubeJson.ReadManifests(text);
+
+        Assert.Collection(objects,
+            o => Assert.IsType<Networking.V1Alpha1.ClusterDomainClaim>(o),
+            o => Assert.Equal("helloworld-go", Assert.IsType<Serving.V1Beta1.DomainMapping>(o).Spec!.Ref!.Name));
+        var again = KubeYaml.ParseDocuments(KubeJson.WriteManifests(objects));
+        var original = KubeYaml.ParseDocuments(text);
+        Assert.Equal(original.Count, again.Count);
+        for (var i = 0; i < original.Count; i++)
+        {
+            Assert.Null(JsonEquivalence.FirstDifference(original[i], again[i]));
+        }
+    }
+
+    [Fact]
+    public void Typed_yaml_round_trip()
+    {
+        var cm = KubeJson.FromYaml<Core.V1.ConfigMap>("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: config-domain}\ndata:\n  example.com: \"\"\n");
+
+        Assert.Equal("", cm.Data!["example.com"]);
+        Assert.Equal("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: config-domain\ndata:\n  example.com: \"\"\n", KubeJson.ToYaml(cm));
+    }
+}
