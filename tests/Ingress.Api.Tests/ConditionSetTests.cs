@@ -206,3 +206,56 @@ public class ConditionSetTests
             json);
     }
 }
+
+public class KindConditionSetTests
+{
+    [Fact]
+    public void Each_knative_status_carries_its_upstream_condition_set()
+    {
+        Assert.Equal(["ConfigurationsReady", "RoutesReady"], Serving.V1.ServiceStatus.ConditionSet.Dependents);
+        Assert.Equal(["AllTrafficAssigned", "IngressReady", "CertificateProvisioned"], Serving.V1.RouteStatus.ConditionSet.Dependents);
+        Assert.Equal(["ResourcesAvailable", "ContainerHealthy"], Serving.V1.RevisionStatus.ConditionSet.Dependents);
+        Assert.Empty(Serving.V1.ConfigurationStatus.ConditionSet.Dependents);
+        Assert.Equal(["DomainClaimed", "ReferenceResolved", "CertificateProvisioned", "IngressReady"], Serving.V1Beta1.DomainMappingStatus.ConditionSet.Dependents);
+        Assert.Equal(["NetworkConfigured", "LoadBalancerReady"], Networking.V1Alpha1.IngressStatus.ConditionSet.Dependents);
+        Assert.Equal(["EndpointsPopulated"], Networking.V1Alpha1.ServerlessServiceStatus.ConditionSet.Dependents);
+        Assert.Equal(["Active", "ScaleTargetInitialized", "SKSReady"], Autoscaling.V1Alpha1.PodAutoscalerStatus.ConditionSet.Dependents);
+        Assert.All(
+            [Serving.V1.ServiceStatus.ConditionSet, Networking.V1Alpha1.IngressStatus.ConditionSet, Autoscaling.V1Alpha1.PodAutoscalerStatus.ConditionSet],
+            s => Assert.Equal("Ready", s.Happy));
+    }
+
+    [Fact]
+    public void A_configuration_without_dependents_is_ready_when_ready_is_marked()
+    {
+        var status = new Serving.V1.ConfigurationStatus();
+        var manager = status.Manage();
+
+        manager.InitializeConditions();
+        Assert.False(manager.IsHappy());
+        manager.MarkTrue("Ready");
+
+        Assert.True(manager.IsHappy());
+        Assert.Single(status.Conditions!);
+    }
+
+    [Fact]
+    public void Revision_active_is_informational_and_does_not_gate_ready()
+    {
+        var status = new Serving.V1.RevisionStatus();
+        var manager = status.Manage();
+        manager.MarkTrue(Serving.V1.RevisionStatus.ResourcesAvailable);
+        manager.MarkTrue(Serving.V1.RevisionStatus.ContainerHealthy);
+
+        manager.MarkFalse(Serving.V1.RevisionStatus.Active, "NoTraffic", "The target is not receiving traffic.");
+
+        Assert.True(manager.IsHappy());
+        Assert.Equal(Knative.ConditionSeverity.Info, manager.GetCondition("Active")!.Severity);
+    }
+
+    [Fact]
+    public void Static_condition_sets_are_not_serialized()
+    {
+        Assert.Equal("{}", KubeJson.Serialize(new Serving.V1.ServiceStatus()));
+    }
+}
