@@ -177,3 +177,53 @@ public class ManifestTests
         Assert.Equal("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: config-domain\ndata:\n  example.com: \"\"\n", KubeJson.ToYaml(cm));
     }
 }
+
+public class EveryKindTests
+{
+    public static TheoryData<string, string> Kinds()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var k in KnownKinds.All)
+        {
+            data.Add(k.ApiVersion, k.Kind);
+        }
+        return data;
+    }
+
+    [Fact]
+    public void The_registry_covers_the_issue_s_kinds()
+    {
+        var names = KnownKinds.All.Select(k => $"{k.Group}/{k.Kind}").ToHashSet();
+        string[] expected =
+        [
+            "/ConfigMap", "/Secret", "/Namespace", "/Service", "/Endpoints", "/Pod", "/Event", "apps/Deployment",
+            "coordination.k8s.io/Lease", "autoscaling/HorizontalPodAutoscaler", "discovery.k8s.io/EndpointSlice",
+            "apiextensions.k8s.io/CustomResourceDefinition", "events.k8s.io/Event",
+            "serving.knative.dev/Service", "serving.knative.dev/Configuration", "serving.knative.dev/Revision",
+            "serving.knative.dev/Route", "serving.knative.dev/DomainMapping", "networking.internal.knative.dev/Ingress",
+            "networking.internal.knative.dev/ServerlessService", "autoscaling.internal.knative.dev/PodAutoscaler",
+            "networking.istio.io/VirtualService", "networking.istio.io/Gateway",
+        ];
+        Assert.All(expected, e => Assert.Contains(e, names));
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void Every_kind_keeps_unknown_fields_and_has_list_and_watch_metadata(string apiVersion, string kind)
+    {
+        Assert.True(KnownKinds.TryGetByApiVersion(apiVersion, kind, out var known));
+        var source = JsonNode.Parse("""
+            {"apiVersion":"","kind":"","metadata":{"name":"x","zzMeta":1},
+             "zzTop":{"a":[1,"b",null,{"c":true}]},"spec":{"zzSpec":"kept"}}
+            """)!.AsObject();
+        source["apiVersion"] = apiVersion;
+        source["kind"] = kind;
+
+        var model = KubeJson.FromNodeKnown(source);
+
+        Assert.IsType(known.Type, model);
+        Assert.Null(JsonEquivalence.FirstDifference(source, KubeJson.ToNode(model, known.Type)));
+        Assert.NotNull(KubeJson.GetTypeInfo(known.ListType));
+        Assert.NotNull(KubeJson.GetTypeInfo(known.WatchEventType));
+    }
+}
