@@ -30,7 +30,8 @@ public sealed class ConditionSet
 
     /// <summary>
     /// A manager that edits <paramref name="status"/> in place. <paramref name="clock"/> stamps
-    /// <c>lastTransitionTime</c> (default: system clock); times are whole seconds, the precision they keep on the wire.
+    /// <c>lastTransitionTime</c> (default: system clock). Like Go, the time keeps full precision in memory and is
+    /// written in whole seconds.
     /// </summary>
     public ConditionManager Manage(IKnativeStatus status, TimeProvider? clock = null) =>
         new(this, status, clock ?? TimeProvider.System);
@@ -46,6 +47,11 @@ public sealed class ConditionManager
     private readonly ConditionSet _set;
     private readonly IKnativeStatus _status;
     private readonly TimeProvider _clock;
+
+    // Order of the transitions this manager made: with a fixed clock (tests, one reconcile) several conditions share
+    // a timestamp, and the one marked last must still count as the most recent.
+    private readonly Dictionary<string, long> _sequence = new(StringComparer.Ordinal);
+    private long _counter;
 
     internal ConditionManager(ConditionSet set, IKnativeStatus status, TimeProvider clock)
     {
@@ -108,14 +114,21 @@ public sealed class ConditionManager
             {
                 return;
             }
-            next.LastTransitionTime = old.Status == next.Status && old.LastTransitionTime is not null
-                ? old.LastTransitionTime
-                : Now();
+            if (old.Status == next.Status && old.LastTransitionTime is not null)
+            {
+                next.LastTransitionTime = old.LastTransitionTime;
+            }
+            else
+            {
+                next.LastTransitionTime = _clock.GetUtcNow();
+                _sequence[next.Type] = ++_counter;
+            }
             conditions[existing] = next;
         }
         else
         {
-            next.LastTransitionTime = Now();
+            next.LastTransitionTime = _clock.GetUtcNow();
+            _sequence[next.Type] = ++_counter;
             conditions.Add(next);
         }
         conditions.Sort((a, b) => string.CompareOrdinal(a.Type, b.Type));
@@ -207,6 +220,7 @@ public sealed class ConditionManager
         var terminal = (_status.Conditions ?? [])
             .Where(c => c.Type != _set.Happy && _set.SeverityOf(c.Type!) == ConditionSeverity.Error)
             .OrderByDescending(c => c.LastTransitionTime ?? DateTimeOffset.MinValue)
+            .ThenByDescending(c => _sequence.GetValueOrDefault(c.Type!))
             .ToList();
         var found = terminal.FirstOrDefault(c => c.IsFalse) ?? terminal.FirstOrDefault(c => c.IsUnknown);
         if (found is not null)
@@ -217,6 +231,4 @@ public sealed class ConditionManager
             ? new Condition { Type = _set.Happy, Status = ConditionStatus.Unknown }
             : null;
     }
-
-    private DateTimeOffset Now() => Rfc3339.TruncateToSeconds(_clock.GetUtcNow());
 }
