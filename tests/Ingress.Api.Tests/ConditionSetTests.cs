@@ -197,6 +197,19 @@ public class ConditionSetTests
     }
 
     [Fact]
+    public void Marking_order_counts_across_managers_of_one_status()
+    {
+        var status = new IngressStatus();
+        var clock = new ManualClock(T0);
+
+        IngressConditions.Manage(status, clock).MarkFalse("LoadBalancerReady", "First", "lb");
+        IngressConditions.Manage(status, clock).MarkFalse("NetworkConfigured", "Second", "nc");
+        IngressConditions.Manage(status, clock).MarkTrue("Unrelated");
+
+        Assert.Equal("Second", Get(status, "Ready").Reason);
+    }
+
+    [Fact]
     public void Non_dependent_conditions_get_info_severity_and_can_be_cleared()
     {
         var (status, manager, _) = Fresh();

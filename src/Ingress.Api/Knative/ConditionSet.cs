@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Ingress.Api.Knative;
 
 /// <summary>
@@ -48,10 +50,11 @@ public sealed class ConditionManager
     private readonly IKnativeStatus _status;
     private readonly TimeProvider _clock;
 
-    // Order of the transitions this manager made: with a fixed clock (tests, one reconcile) several conditions share
-    // a timestamp, and the one marked last must still count as the most recent.
-    private readonly Dictionary<string, long> _sequence = new(StringComparer.Ordinal);
-    private long _counter;
+    // Order of transitions made in this process: with a fixed clock (tests, one reconcile) several conditions share
+    // a timestamp, and the one marked last must still count as the most recent, even when each Mark call uses a
+    // fresh manager. Conditions read from JSON have no entry (oldest).
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Condition, StrongBox<long>> Sequence = [];
+    private static long _counter;
 
     internal ConditionManager(ConditionSet set, IKnativeStatus status, TimeProvider clock)
     {
@@ -117,18 +120,20 @@ public sealed class ConditionManager
             if (old.Status == next.Status && old.LastTransitionTime is not null)
             {
                 next.LastTransitionTime = old.LastTransitionTime;
+                if (Sequence.TryGetValue(old, out var carried))
+                {
+                    Sequence.AddOrUpdate(next, carried);
+                }
             }
             else
             {
-                next.LastTransitionTime = _clock.GetUtcNow();
-                _sequence[next.Type] = ++_counter;
+                Stamp(next);
             }
             conditions[existing] = next;
         }
         else
         {
-            next.LastTransitionTime = _clock.GetUtcNow();
-            _sequence[next.Type] = ++_counter;
+            Stamp(next);
             conditions.Add(next);
         }
         conditions.Sort((a, b) => string.CompareOrdinal(a.Type, b.Type));
@@ -194,6 +199,12 @@ public sealed class ConditionManager
         }
     }
 
+    private void Stamp(Condition condition)
+    {
+        condition.LastTransitionTime = _clock.GetUtcNow();
+        Sequence.AddOrUpdate(condition, new StrongBox<long>(Interlocked.Increment(ref _counter)));
+    }
+
     private void RecomputeHappiness(string changed)
     {
         var unhappy = FindUnhappyDependent();
@@ -220,7 +231,7 @@ public sealed class ConditionManager
         var terminal = (_status.Conditions ?? [])
             .Where(c => c.Type != _set.Happy && _set.SeverityOf(c.Type!) == ConditionSeverity.Error)
             .OrderByDescending(c => c.LastTransitionTime ?? DateTimeOffset.MinValue)
-            .ThenByDescending(c => _sequence.GetValueOrDefault(c.Type!))
+            .ThenByDescending(c => Sequence.TryGetValue(c, out var seq) ? seq.Value : 0)
             .ToList();
         var found = terminal.FirstOrDefault(c => c.IsFalse) ?? terminal.FirstOrDefault(c => c.IsUnknown);
         if (found is not null)
