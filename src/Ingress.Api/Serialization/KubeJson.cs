@@ -74,4 +74,36 @@ public static class KubeJson
         }
         return (IKubernetesObject)FromNode(obj, known.Type);
     }
+
+    /// <summary>Typed value → YAML (block style, via <see cref="KubeYaml"/>).</summary>
+    public static string ToYaml<T>(T value) => KubeYaml.Serialize(ToNode(value));
+
+    /// <summary>One YAML document → typed value.</summary>
+    public static T FromYaml<T>(string yaml) =>
+        FromNode<T>(KubeYaml.Parse(yaml) ?? throw new JsonException("empty YAML document"));
+
+    /// <summary>
+    /// Every object of a multi-document manifest, each read as its <see cref="KnownKinds">known kind</see>
+    /// (what <c>kubectl apply -f</c> would send).
+    /// </summary>
+    public static IReadOnlyList<IKubernetesObject> ReadManifests(string yaml) =>
+        KubeYaml.ParseDocuments(yaml).Select(FromNodeKnown).ToList();
+
+    /// <summary>Objects → a multi-document YAML stream.</summary>
+    public static string WriteManifests(IEnumerable<IKubernetesObject> objects) =>
+        KubeYaml.SerializeDocuments(objects.Select(o => (JsonNode?)ToNode(o, o.GetType())));
+
+    /// <summary>
+    /// Whether two values write the same JSON (key order included, which schema order makes stable) — the
+    /// "has anything changed?" test reconcilers need before an update (Go's <c>equality.Semantic.DeepEqual</c>
+    /// for our purposes; quantities and times compare by their written form).
+    /// </summary>
+    public static bool JsonEquals<T>(T? a, T? b)
+    {
+        if (a is null || b is null)
+        {
+            return a is null && b is null;
+        }
+        return SerializeToUtf8Bytes(a).AsSpan().SequenceEqual(SerializeToUtf8Bytes(b));
+    }
 }
