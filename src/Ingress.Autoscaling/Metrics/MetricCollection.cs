@@ -36,10 +36,10 @@ public sealed record MetricSpec(TimeSpan StableWindow, TimeSpan PanicWindow, Agg
 public sealed class MetricCollection
 {
     private readonly Lock _lock = new();
-    private TimedBuckets _stableConcurrency;
-    private TimedBuckets _panicConcurrency;
-    private TimedBuckets _stableRps;
-    private TimedBuckets _panicRps;
+    private readonly TimedBuckets _stableConcurrency;
+    private readonly TimedBuckets _panicConcurrency;
+    private readonly TimedBuckets _stableRps;
+    private readonly TimedBuckets _panicRps;
     private MetricSpec _spec;
 
     public MetricCollection(MetricSpec spec)
@@ -65,30 +65,20 @@ public sealed class MetricCollection
         return algorithm == AggregationAlgorithm.WeightedExponential ? new WeightedTimedBuckets(seconds) : new TimedBuckets(seconds);
     }
 
-    /// <summary>Applies a new spec: windows are resized in place (keeping recent data); a changed algorithm
-    /// rebuilds them.</summary>
+    /// <summary>Applies a new spec: windows are resized in place, keeping recent data. As upstream, the
+    /// aggregation algorithm is fixed when the collection is created.</summary>
     public void Update(MetricSpec spec, DateTimeOffset now)
     {
         lock (_lock)
         {
-            if (spec.Algorithm != _spec.Algorithm)
-            {
-                _stableConcurrency = Make(spec.StableWindow, spec.Algorithm);
-                _panicConcurrency = Make(spec.PanicWindow, spec.Algorithm);
-                _stableRps = Make(spec.StableWindow, spec.Algorithm);
-                _panicRps = Make(spec.PanicWindow, spec.Algorithm);
-            }
-            else
-            {
-                var t = now.ToUnixTimeSeconds();
-                var stable = (long)Math.Ceiling(spec.StableWindow.TotalSeconds);
-                var panic = (long)Math.Ceiling(spec.PanicWindow.TotalSeconds);
-                _stableConcurrency.ResizeWindow(stable, t);
-                _stableRps.ResizeWindow(stable, t);
-                _panicConcurrency.ResizeWindow(panic, t);
-                _panicRps.ResizeWindow(panic, t);
-            }
-            _spec = spec;
+            var t = now.ToUnixTimeSeconds();
+            var stable = (long)Math.Ceiling(spec.StableWindow.TotalSeconds);
+            var panic = (long)Math.Ceiling(spec.PanicWindow.TotalSeconds);
+            _stableConcurrency.ResizeWindow(stable, t);
+            _stableRps.ResizeWindow(stable, t);
+            _panicConcurrency.ResizeWindow(panic, t);
+            _panicRps.ResizeWindow(panic, t);
+            _spec = spec with { Algorithm = _spec.Algorithm };
         }
     }
 
