@@ -23,13 +23,16 @@ public class EndToEndTests
         var key = new RevisionKey("default", "hello-00001");
         var settings = RevisionAutoscaling.Resolve(null, 0, AutoscalerConfig.Default);
         var pods = new ListPods(new ScrapePod(a.Authority, null), new ScrapePod(b.Authority, null));
-        var collector = new MetricCollector();
+        // A fixed clock: the activator stat and the scrape must land in the same 1 s bucket to be summed.
+        var time = new ManualTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1_700_000_000));
+        var collector = new MetricCollector(time);
         collector.CreateOrUpdate(key, MetricSpec.From(settings), new StatScraper(pods, null));
         using var telemetry = new AutoscalerTelemetry();
-        var scaler = new MultiScaler(collector, new Counter(pods), telemetry: telemetry);
+        var scaler = new MultiScaler(collector, new Counter(pods), time, telemetry: telemetry);
         scaler.CreateOrUpdate(key, settings.ToDeciderSpec(Reachability.Reachable));
         // The activator holds 10 more requests (proxied ones are subtracted from queue-proxy numbers).
         collector.Record(key, new Stat { PodName = "activator", AverageConcurrentRequests = 10 });
+        time.Advance(TimeSpan.FromMilliseconds(500));
 
         await collector.ScrapeAllAsync();
         var result = scaler.Evaluate(key);
