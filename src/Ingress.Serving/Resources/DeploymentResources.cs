@@ -133,7 +133,7 @@ public static class DeploymentResources
                 userProbe = Json.Obj(container, "readinessProbe")?.DeepClone() as JsonObject;
             }
             env.Add(new JsonObject { ["name"] = "K_REVISION", ["value"] = Meta.Name(rev) });
-            env.Add(new JsonObject { ["name"] = "K_CONFIGURATION", ["value"] = configName });
+            env.Add(new JsonObject { ["name"] = "K_CONFIGURATION", ["value"] = Meta.Labels(rev).GetValueOrDefault(Keys.ConfigurationLabel, "") });
             env.Add(new JsonObject { ["name"] = "K_SERVICE", ["value"] = serviceName });
             container["env"] = env;
             container["lifecycle"] = new JsonObject

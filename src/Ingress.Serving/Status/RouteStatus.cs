@@ -51,7 +51,9 @@ public static class RouteStatus
 
         try
         {
-            status["traffic"] = TrafficBuilder.StatusTraffic(config, route, tc, visibility);
+            var traffic = TrafficBuilder.StatusTraffic(config, route, tc, visibility);
+            if (traffic.Count > 0) status["traffic"] = traffic;
+            else status.Remove("traffic");
         }
         catch (DomainNameException e)
         {

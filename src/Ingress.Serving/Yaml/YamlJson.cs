@@ -27,6 +27,7 @@ public static partial class YamlJson
     }
 
     [GeneratedRegex(@"^[-+]?(0|[1-9][0-9]*)$")] private static partial Regex IntRx();
+    [GeneratedRegex(@"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}")] private static partial Regex TimestampRx();
     [GeneratedRegex(@"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")] private static partial Regex FloatRx();
 
     private static JsonNode? Convert(YamlNode node)
@@ -136,7 +137,7 @@ public static partial class YamlJson
     {
         var needsQuotes = s.Length == 0
             || s is "~" or "null" or "Null" or "NULL" or "true" or "True" or "TRUE" or "false" or "False" or "FALSE" or "yes" or "no" or "on" or "off" or "y" or "n"
-            || IntRx().IsMatch(s) || FloatRx().IsMatch(s)
+            || IntRx().IsMatch(s) || FloatRx().IsMatch(s) || TimestampRx().IsMatch(s)
             || s.StartsWith(' ') || s.EndsWith(' ')
             || "-?:,[]{}#&*!|>'\"%@`".Contains(s[0])
             || s.Contains(": ") || s.Contains(" #") || s.EndsWith(':')
