@@ -93,6 +93,15 @@ public class GoldenTests
                 return [RevisionResources.MakeRevision(Single(docs, "Configuration"), Now)];
             case "ingress":
                 return RunIngress(config, docs);
+            case "placeholders":
+                {
+                    var route = (JsonObject)Single(docs, "Route").DeepClone();
+                    ServingDefaulting.DefaultRoute(route, null, null);
+                    var configs = OfKind(docs, "Configuration").ToDictionary(Meta.Name);
+                    var revisions = OfKind(docs, "Revision").ToDictionary(Meta.Name);
+                    var (tc, _) = TrafficBuilder.Build(route, n => configs.GetValueOrDefault(n), n => revisions.GetValueOrDefault(n));
+                    return PlaceholderServices.Make(config, route, tc).Cast<JsonNode?>().ToList();
+                }
             case "domainmapping":
                 return RunDomainMapping(config, docs);
             case "deployment":
