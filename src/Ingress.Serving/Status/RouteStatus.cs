@@ -19,7 +19,8 @@ public static class RouteStatus
     /// <summary>Updates <c>route.status</c> in place. <paramref name="trafficError"/> is the traffic builder's
     /// error; <paramref name="ingress"/> the existing or just-written KIngress (null if none).</summary>
     public static Result Compute(ServingConfig config, JsonObject route, DateTimeOffset now, TrafficConfig tc,
-        TrafficTargetError? trafficError, IReadOnlyDictionary<string, Visibility> visibility, JsonObject? ingress)
+        TrafficTargetError? trafficError, IReadOnlyDictionary<string, Visibility> visibility, JsonObject? ingress,
+        Rollout? rollout = null)
     {
         var status = Json.EnsureObj(route, "status");
         var cm = new ConditionManager(status, now, "Ready", ConditionManager.RouteDependents);
@@ -51,7 +52,7 @@ public static class RouteStatus
 
         try
         {
-            var traffic = TrafficBuilder.StatusTraffic(config, route, tc, visibility);
+            var traffic = TrafficBuilder.StatusTraffic(config, route, tc, visibility, rollout);
             if (traffic.Count > 0) status["traffic"] = traffic;
             else status.Remove("traffic");
         }
@@ -72,6 +73,8 @@ public static class RouteStatus
             cm.MarkTrueWithReason("CertificateProvisioned", "TLSNotEnabled", "TLS is not enabled for cluster-local");
 
         PropagateIngress(cm, ingress);
+        if (rollout is not null && rollout.Configurations.Any(c => c.Revisions.Count >= 2))
+            cm.MarkUnknown("IngressReady", "RolloutInProgress", "A gradual rollout of the latest revision(s) is in progress.");
         status["observedGeneration"] = generation;
         return new Result(true, null);
     }
