@@ -47,6 +47,15 @@ public sealed class AutoscalerTelemetry : IDisposable
     public Counter<long> ScrapeErrors { get; }
     public Histogram<double> ScrapeDuration { get; }
 
+    /// <summary>Records what one KPA reconcile decided: requested pods (want, when known) and actual pods.</summary>
+    public void RecordReconcile(RevisionKey key, KpaDecision decision)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        var tags = Tags(key);
+        if (decision.Want >= 0) RequestedPods.Record(decision.Want, tags);
+        ActualPods.Record(decision.Status.ActualScale, tags);
+    }
+
     internal static KeyValuePair<string, object?>[] Tags(RevisionKey key) =>
         [new("namespace_name", key.Namespace), new("revision_name", key.Name)];
 

@@ -29,4 +29,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 6, Level = LogLevel.Debug, Message = "Decision for {Revision}: desired={Desired} ebc={ExcessBurstCapacity}")]
     public static partial void Decision(ILogger logger, RevisionKey revision, int desired, int excessBurstCapacity);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "Ignoring a malformed stat message: {Error}")]
+    public static partial void BadStatMessage(ILogger logger, string error);
 }

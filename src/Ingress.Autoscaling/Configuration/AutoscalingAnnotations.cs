@@ -98,6 +98,15 @@ public static class AutoscalingAnnotations
         return errors;
     }
 
+    /// <summary>Same as <see cref="Validate(IReadOnlyDictionary{string, string}?, AutoscalerConfig)"/>, in the
+    /// shape the serving validator calls it. Upstream's checks do not depend on containerConcurrency (it only
+    /// caps the resolved target, silently), so it is accepted and not used.</summary>
+    public static FieldErrors Validate(IReadOnlyDictionary<string, string>? annotations, long containerConcurrency, AutoscalerConfig config)
+    {
+        _ = containerConcurrency;
+        return Validate(annotations, config);
+    }
+
     private static void ValidateClass(IReadOnlyDictionary<string, string>? a, FieldErrors errors)
     {
         if (TryGet(a, Class, out var k, out var v) && v.EndsWith(".knative.dev", StringComparison.Ordinal) && v != KpaClass && v != HpaClass)

@@ -19,7 +19,7 @@ public sealed record FieldError(string Message, IReadOnlyList<string> Paths, str
 }
 
 /// <summary>An accumulated list of <see cref="FieldError"/>s, formatted exactly like Knative's
-/// <c>FieldError.Error()</c>: same message (and details) merged with their paths sorted and comma-joined,
+/// <c>FieldError.Error()</c>: same message (and details) merged with their paths sorted (not de-duplicated) and comma-joined,
 /// entries sorted by message, newline-separated, details on the line after their entry.</summary>
 public sealed class FieldErrors
 {
@@ -56,7 +56,8 @@ public sealed class FieldErrors
         var merged = _errors
             .GroupBy(e => (e.Message, e.Details))
             .Select(g => (g.Key.Message, g.Key.Details,
-                Paths: g.SelectMany(e => e.Paths).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray()))
+                // Like Knative: paths of merged errors are sorted but not de-duplicated.
+                Paths: g.SelectMany(e => e.Paths).Order(StringComparer.Ordinal).ToArray()))
             .OrderBy(e => e.Message, StringComparer.Ordinal)
             .ThenBy(e => e.Details, StringComparer.Ordinal);
         return string.Join("\n", merged.Select(e =>

@@ -112,3 +112,21 @@ public class AnnotationValidationTests
             "spec.template.metadata.annotations.autoscaling.knative.dev/min-scale", errors.ToString());
     }
 }
+
+public class FieldErrorsTests
+{
+    [Fact]
+    public void Formats_like_knative_field_errors()
+    {
+        var errors = new FieldErrors()
+            .Add(new FieldError("b problem", "z.path"))
+            .Add(new FieldError("a problem", "y"))
+            .Add(new FieldError("b problem", "a.path"))
+            .Add(new FieldError("with details", ["p"], "more text"))
+            .Add(null);
+        Assert.Equal("a problem: y\nb problem: a.path, z.path\nwith details: p\nmore text", errors.ToString());
+        Assert.Equal("", new FieldErrors().ToString());
+        Assert.Equal("x: metadata.annotations.k, metadata.annotations[0]",
+            new FieldErrors().Add(new FieldError("x", "k", "[0]")).ViaField("metadata.annotations").ToString());
+    }
+}

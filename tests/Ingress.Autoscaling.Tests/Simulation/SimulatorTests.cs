@@ -5,17 +5,13 @@ namespace Ingress.Autoscaling.Tests.Simulation;
 
 public class SimulatorTests
 {
-    private static string Example(string name)
-    {
-        var dir = AppContext.BaseDirectory;
-        while (!Directory.Exists(Path.Combine(dir, "docs", "examples"))) dir = Path.GetDirectoryName(dir)!;
-        return File.ReadAllText(Path.Combine(dir, "docs", "examples", name));
-    }
+    private static string Example(string name) =>
+        File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Simulation", "scenarios", name));
 
     [Fact]
     public void Worked_example_scenario_reproduces_the_spec_exactly()
     {
-        var steps = Simulator.Run(Scenario.Parse(Example("autoscale-worked-example.yaml")));
+        var steps = Simulator.Run(Scenario.Parse(Example("worked-example.yaml")));
         Assert.Equal("""
             - t: 0
               desiredPodCount: 6
@@ -117,7 +113,7 @@ public class SimulatorTests
     [Fact]
     public void Svg_plot_has_the_three_series()
     {
-        var steps = Simulator.Run(Scenario.Parse(Example("autoscale-burst-trace.yaml")));
+        var steps = Simulator.Run(Scenario.Parse(Example("burst-trace.yaml")));
         var svg = XDocument.Parse(Plot.Svg(steps));
         XNamespace ns = "http://www.w3.org/2000/svg";
         var lines = svg.Descendants(ns + "polyline").ToDictionary(e => (string)e.Attribute("id")!, e => ((string)e.Attribute("points")!).Split(' '));
@@ -128,7 +124,7 @@ public class SimulatorTests
     [Fact]
     public void Png_plot_is_a_valid_png()
     {
-        var steps = Simulator.Run(Scenario.Parse(Example("autoscale-burst-trace.yaml")));
+        var steps = Simulator.Run(Scenario.Parse(Example("burst-trace.yaml")));
         var png = Plot.Png(steps);
         Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }, png[..8]);
         // IHDR: 900 × 420, 8-bit RGB, and its CRC matches.
