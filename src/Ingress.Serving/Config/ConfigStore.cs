@@ -59,6 +59,12 @@ public sealed partial class ConfigStore
     public ConfigUpdateResult Apply(string name, IReadOnlyDictionary<string, string>? data)
     {
         var input = data ?? new Dictionary<string, string>();
+        // Knative's structured-log keys travel as a scope so every line of this update carries them.
+        using var scope = _log.BeginScope(new Dictionary<string, object>
+        {
+            ["knative.dev/key"] = name,
+            ["knative.dev/controller"] = "serving-config-store",
+        });
         ServingConfig next;
         try
         {

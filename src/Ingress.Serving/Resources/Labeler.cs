@@ -39,7 +39,9 @@ public static class Labeler
         var current = annotations.GetValueOrDefault(Keys.RoutesAnnotation);
         var routes = UpdateRoutes(current, route, referenced);
         var currentState = Meta.Labels(revision).GetValueOrDefault(Keys.RoutingStateLabel);
-        var state = routes is not null ? "active" : currentState is null or "pending" && !referenced && current is null ? currentState ?? "pending" : "reserve";
+        // Routed → active. Never routed (pending, no routes before) → stays pending. Routed before → reserve.
+        var neverRouted = current is null && currentState is null or "pending";
+        var state = routes is not null ? "active" : neverRouted ? currentState ?? "pending" : "reserve";
         var modified = state == currentState
             ? annotations.GetValueOrDefault(Keys.RoutingStateModifiedAnnotation)
             : RevisionResources.Rfc3339(now);

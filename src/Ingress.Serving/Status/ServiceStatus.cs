@@ -10,7 +10,8 @@ public enum ChildAction { Create, Update, UpToDate, NotOwned }
 /// <summary>The Service reconciler's decisions and status aggregation (§1.4, §1.5) as pure functions.</summary>
 public static class ServiceStatus
 {
-    /// <summary>Compares an existing child with the desired one: spec, labels and annotations.</summary>
+    /// <summary>Compares an existing child with the desired one: spec, labels and annotations. The reconciler
+    /// passes the existing object after running <see cref="Webhook.ServingDefaulting"/> on it (§1.4 step 1).</summary>
     public static ChildAction Decide(JsonObject service, JsonObject? existing, JsonObject desired)
     {
         if (existing is null) return ChildAction.Create;
