@@ -125,6 +125,19 @@ public sealed class ConditionManager
         return null;
     }
 
+    /// <summary>After a reconcile of a new generation (§8): observedGeneration := generation, and if the
+    /// reconcile left Ready exactly as it was, Ready becomes Unknown/NewObservedGenFailure.</summary>
+    public static void ObserveGeneration(JsonObject obj, JsonObject? readyBefore, DateTimeOffset now, string happy, params string[] dependents)
+    {
+        var status = Json.EnsureObj(obj, "status");
+        var generation = Meta.Generation(obj);
+        var sawNewGeneration = (Json.Long(status, "observedGeneration") ?? 0) != generation;
+        status["observedGeneration"] = generation;
+        var readyAfter = Conditions.Get(obj, happy);
+        if (sawNewGeneration && JsonNode.DeepEquals(readyBefore, readyAfter))
+            new ConditionManager(status, now, happy, dependents).MarkUnknown(happy, "NewObservedGenFailure", "unsuccessfully observed a new generation");
+    }
+
     /// <summary>Copies another object's Ready condition into <paramref name="type"/> (True, or False/Unknown
     /// with its reason and message) — the propagation used for ConfigurationsReady, RoutesReady, IngressReady.</summary>
     public void Propagate(string type, JsonObject? childReady, string missingReason = "", string missingMessage = "")

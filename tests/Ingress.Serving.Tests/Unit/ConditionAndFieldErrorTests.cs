@@ -92,3 +92,31 @@ public class ConditionAndFieldErrorTests
         Assert.Equal("e: b", err.Filter(DiagnosticLevel.Error)!.ToString());
     }
 }
+
+public class ObserveGenerationTests
+{
+    [Fact]
+    public void NewGenerationWithoutStatusChangeIsUnknown()
+    {
+        var obj = new JsonObject
+        {
+            ["metadata"] = new JsonObject { ["generation"] = 2 },
+            ["status"] = new JsonObject
+            {
+                ["observedGeneration"] = 1,
+                ["conditions"] = new JsonArray(new JsonObject { ["type"] = "Ready", ["status"] = "True" }),
+            },
+        };
+        var before = Conditions.Get(obj, "Ready")?.DeepClone() as JsonObject;
+        ConditionManager.ObserveGeneration(obj, before, DateTimeOffset.UnixEpoch, "Ready");
+        var ready = Conditions.Get(obj, "Ready")!;
+        Assert.Equal("NewObservedGenFailure", ready["reason"]!.GetValue<string>());
+        Assert.Equal(2, obj["status"]!["observedGeneration"]!.GetValue<long>());
+
+        // Same generation again: nothing is forced.
+        var before2 = Conditions.Get(obj, "Ready")?.DeepClone() as JsonObject;
+        new ConditionManager((JsonObject)obj["status"]!, DateTimeOffset.UnixEpoch, "Ready").MarkTrue("Ready");
+        ConditionManager.ObserveGeneration(obj, before2, DateTimeOffset.UnixEpoch, "Ready");
+        Assert.Equal("True", Conditions.Get(obj, "Ready")!["status"]!.GetValue<string>());
+    }
+}
