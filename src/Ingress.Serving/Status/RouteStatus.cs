@@ -1,0 +1,100 @@
+using System.Text.Json.Nodes;
+using Ingress.Serving.Config;
+using Ingress.Serving.Domains;
+using Ingress.Serving.Resources;
+using Ingress.Serving.Webhook;
+
+namespace Ingress.Serving.Status;
+
+/// <summary>The Route reconciler's status decisions (§5.1–§5.4) as one pure function.</summary>
+public static class RouteStatus
+{
+    public const string IngressNotConfiguredReason = "IngressNotConfigured";
+    public const string IngressNotConfiguredMessage = "Ingress has not yet been reconciled.";
+
+    /// <summary>Outcome of <see cref="Compute"/>: whether the reconciler should go on to write placeholder
+    /// Services and the KIngress, and the error it must return (domain/config errors are retried).</summary>
+    public sealed record Result(bool ProceedToIngress, string? ReconcileError);
+
+    /// <summary>Updates <c>route.status</c> in place. <paramref name="trafficError"/> is the traffic builder's
+    /// error; <paramref name="ingress"/> the existing or just-written KIngress (null if none).</summary>
+    public static Result Compute(ServingConfig config, JsonObject route, DateTimeOffset now, TrafficConfig tc,
+        TrafficTargetError? trafficError, IReadOnlyDictionary<string, Visibility> visibility, JsonObject? ingress,
+        Rollout? rollout = null)
+    {
+        var status = Json.EnsureObj(route, "status");
+        var cm = new ConditionManager(status, now, "Ready", ConditionManager.RouteDependents);
+        cm.Initialize();
+        var generation = Meta.Generation(route);
+        if ((Json.Long(status, "observedGeneration") ?? 0) != generation)
+            cm.MarkUnknown("IngressReady", IngressNotConfiguredReason, IngressNotConfiguredMessage);
+
+        var mainVisibility = visibility.GetValueOrDefault("", Visibility.ExternalIP);
+        try
+        {
+            var host = DomainNames.DomainsForVisibility(config, TrafficBuilder.RouteMeta(route), "", mainVisibility).Primary;
+            status["url"] = DomainNames.Url(config, mainVisibility, host);
+        }
+        catch (DomainNameException e)
+        {
+            cm.MarkFalse("AllTrafficAssigned", "ErrorConfig", e.Message);
+            status["observedGeneration"] = generation;
+            return new Result(false, e.Message);
+        }
+
+        if (trafficError is not null)
+        {
+            if (trafficError.IsFailure) cm.MarkFalse("AllTrafficAssigned", trafficError.Reason, trafficError.Message);
+            else cm.MarkUnknown("AllTrafficAssigned", trafficError.Reason, trafficError.Message);
+            status["observedGeneration"] = generation;
+            return new Result(false, null);
+        }
+
+        try
+        {
+            var traffic = TrafficBuilder.StatusTraffic(config, route, tc, visibility, rollout);
+            if (traffic.Count > 0) status["traffic"] = traffic;
+            else status.Remove("traffic");
+        }
+        catch (DomainNameException e)
+        {
+            cm.MarkFalse("AllTrafficAssigned", "ErrorConfig", e.Message);
+            status["observedGeneration"] = generation;
+            return new Result(false, e.Message);
+        }
+        cm.MarkTrue("AllTrafficAssigned");
+        status["address"] = new JsonObject { ["url"] = "http://" + DomainNames.ClusterLocalHost(Meta.Name(route), Meta.Namespace(route)) };
+
+        // TLS: only the disabled / cluster-local-only outcomes are decided here (certificates are not built yet).
+        var allLocal = visibility.Values.All(v => v == Visibility.ClusterLocal) && mainVisibility == Visibility.ClusterLocal;
+        if (!config.Network.ExternalDomainTls || ExternalTlsDisabledByAnnotation(Meta.Annotations(route)))
+            cm.MarkTrueWithReason("CertificateProvisioned", "TLSNotEnabled", "external-domain-tls is not enabled");
+        else if (allLocal)
+            cm.MarkTrueWithReason("CertificateProvisioned", "TLSNotEnabled", "TLS is not enabled for cluster-local");
+
+        PropagateIngress(cm, ingress);
+        if (rollout is not null && rollout.Configurations.Any(c => c.Revisions.Count >= 2))
+            cm.MarkUnknown("IngressReady", "RolloutInProgress", "A gradual rollout of the latest revision(s) is in progress.");
+        status["observedGeneration"] = generation;
+        return new Result(true, null);
+    }
+
+    /// <summary>The per-route opt-out of external TLS (current key and legacy aliases).</summary>
+    public static bool ExternalTlsDisabledByAnnotation(IReadOnlyDictionary<string, string> annotations)
+    {
+        var (_, v, found) = Meta.FirstOf(annotations, "networking.knative.dev/disable-external-domain-tls",
+            "networking.knative.dev/disableAutoTLS", "networking.knative.dev/disable-auto-tls");
+        return found && bool.TryParse(v, out var b) && b;
+    }
+
+    /// <summary>IngressReady from the KIngress: not yet observed → Unknown/IngressNotConfigured; else its Ready.</summary>
+    public static void PropagateIngress(ConditionManager cm, JsonObject? ingress)
+    {
+        if (ingress is null || (Json.Long(Json.Obj(ingress, "status"), "observedGeneration") ?? 0) != Meta.Generation(ingress))
+        {
+            cm.MarkUnknown("IngressReady", IngressNotConfiguredReason, IngressNotConfiguredMessage);
+            return;
+        }
+        cm.Propagate("IngressReady", Conditions.Get(ingress, "Ready"), IngressNotConfiguredReason, IngressNotConfiguredMessage);
+    }
+}
