@@ -107,6 +107,8 @@ public sealed partial class ApiServerHost : IAsyncDisposable
 
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Services.AddSingleton(_loggerFactory);
+        // The embedding process owns signals: Kestrel's default console lifetime would swallow SIGTERM.
+        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, EmbeddedLifetime>();
         builder.WebHost.UseKestrelCore().ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = null; // enforced by the handler so the 413 carries a Status body
@@ -114,7 +116,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             k.AddServerHeader = false;
             k.Listen(IPAddress.Parse(_options.BindAddress), _options.Port, listen =>
             {
-                listen.Protocols = HttpProtocols.Http1AndHttp2;
+                listen.Protocols = _options.TlsCertificatePath is null ? HttpProtocols.Http1 : HttpProtocols.Http1AndHttp2;
                 if (_options.TlsCertificatePath is { } cert) listen.UseHttps(LoadCertificate(cert, _options.TlsKeyPathOrPassword));
             });
         });
@@ -157,6 +159,12 @@ public sealed partial class ApiServerHost : IAsyncDisposable
     {
         await StopAsync();
         _metrics.Dispose();
+    }
+
+    private sealed class EmbeddedLifetime : Microsoft.Extensions.Hosting.IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "API server listening on {Url} (data: {DataDirectory})")]

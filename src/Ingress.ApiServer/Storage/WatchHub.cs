@@ -12,7 +12,7 @@ internal sealed class Watcher
     public required string StorageKey { get; init; }
     public string? Namespace { get; init; }
     public required Func<StoredObject, bool> Matches { get; init; }
-    public Channel<WatchEvent> Events { get; } = Channel.CreateUnbounded<WatchEvent>(new UnboundedChannelOptions { SingleReader = true });
+    public Channel<WatchEvent> Events { get; } = Channel.CreateUnbounded<WatchEvent>();
 
     /// <summary>Translates a store event into what this watcher sees: an object leaving the selector is
     /// DELETED for it, one entering is ADDED (the real API server does the same).</summary>

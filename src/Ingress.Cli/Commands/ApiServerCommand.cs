@@ -22,7 +22,7 @@ public static class ApiServerCommand
         foreach (var o in new Option[] { port, bind, dataDir, token, cert, key }) command.Options.Add(o);
         command.SetAction(async (parse, ct) =>
         {
-            var serilog = new LoggerConfiguration().WriteTo.Console().CreateLogger();
+            var serilog = new LoggerConfiguration().MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning).WriteTo.Console().CreateLogger();
             using var factory = new SerilogLoggerFactory(serilog, dispose: true);
             var options = new ApiServerOptions
             {
