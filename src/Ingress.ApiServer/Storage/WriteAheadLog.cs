@@ -50,7 +50,7 @@ internal sealed partial class WriteAheadLog : IDisposable
         {
             var records = new List<WalRecord>();
             var complete = false;
-            ReadFramed(snap.Path, r => { if (r.Op == WalOp.SnapshotEnd) complete = true; else records.Add(r); }, truncate: false);
+            ReadFramed(snap.Path, r => { if (r.Op == WalOp.SnapshotEnd) complete = true; records.Add(r); }, truncate: false);
             if (!complete) { LogIncompleteSnapshot(_log, snap.Path); continue; }
             foreach (var r in records) apply(r);
             fromSeq = snap.Seq;
