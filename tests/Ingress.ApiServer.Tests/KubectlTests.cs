@@ -228,4 +228,34 @@ public sealed class KubectlTests(TestServer server) : IClassFixture<TestServer>
         Assert.NotEqual(0, code);
         Assert.Contains("services.serving.knative.dev \"nothere\" not found", err);
     }
+
+    [Theory]
+    [InlineData("kubectl")]
+    [InlineData("/usr/lib/google-cloud-sdk/bin/kubectl.1.33")]
+    [InlineData("/usr/lib/google-cloud-sdk/bin/kubectl.1.27")]
+    public async Task CreateBuiltInKindsWithEveryKubectl(string binary)
+    {
+        // kubectl 1.32 and later send these as protobuf; older ones as JSON.
+        var suffix = binary == "kubectl" ? "default" : binary[^2..];
+        foreach (var args in new[]
+                 {
+                     $"create configmap pb-{suffix} --from-literal=a=1 --from-literal=b=2",
+                     $"create secret generic pb-{suffix} --from-literal=token=s3cret",
+                     $"create namespace pb-{suffix}",
+                     $"create serviceaccount pb-{suffix}",
+                 })
+        {
+            var (code, _, err) = await server.KubectlAsync(args, binary: binary);
+            Assert.True(code == 0, $"{binary} {args}: {err}");
+        }
+        var (_, cm) = await server.GetAsync($"{TestServer.ConfigMaps}/pb-{suffix}");
+        Assert.Equal("""{"a":"1","b":"2"}""", cm["data"]!.ToJsonString());
+        Assert.Null(cm["metadata"]!["generateName"]);
+        var (_, secret) = await server.GetAsync($"/api/v1/namespaces/default/secrets/pb-{suffix}");
+        Assert.Equal(Convert.ToBase64String("s3cret"u8.ToArray()), secret["data"]!["token"]!.ToString());
+        Assert.Equal(200, (await server.GetAsync($"/api/v1/namespaces/pb-{suffix}")).Code);
+        var (getCode, text, getErr) = await server.KubectlAsync($"get configmap pb-{suffix} -o jsonpath={{.data.b}}", binary: binary);
+        Assert.True(getCode == 0, getErr);
+        Assert.Equal("2", text);
+    }
 }
