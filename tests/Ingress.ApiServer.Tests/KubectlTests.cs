@@ -258,4 +258,25 @@ public sealed class KubectlTests(TestServer server) : IClassFixture<TestServer>
         Assert.True(getCode == 0, getErr);
         Assert.Equal("2", text);
     }
+
+    [Theory]
+    [InlineData("/usr/lib/google-cloud-sdk/bin/kubectl.1.27")]
+    [InlineData("/usr/lib/google-cloud-sdk/bin/kubectl.1.30")]
+    public async Task ApplyWithOlderKubectlNeedsNoExtraFlags(string binary)
+    {
+        var v = binary[^2..];
+        var ksvc = server.WriteFile($"old-{v}.yaml", KsvcYaml($"old-{v}", "example/1"));
+        var cm = server.WriteFile($"old-cm-{v}.yaml", ConfigMapYaml($"old-cm-{v}", "1", "2"));
+        foreach (var (file, edit) in new[] { (ksvc, (Action)(() => File.WriteAllText(ksvc, KsvcYaml($"old-{v}", "example/2")))), (cm, () => File.WriteAllText(cm, ConfigMapYaml($"old-cm-{v}", "1", "9"))) })
+        {
+            var (code, _, err) = await server.KubectlAsync($"apply -f {file}", binary: binary);
+            Assert.True(code == 0, err);
+            edit();
+            (code, var stdout, err) = await server.KubectlAsync($"apply -f {file}", binary: binary);
+            Assert.True(code == 0, err);
+            Assert.Contains("configured", stdout);
+        }
+        Assert.Equal("example/2", (await server.GetAsync($"{TestServer.Ksvc}/old-{v}")).Body["spec"]!["template"]!["spec"]!["containers"]![0]!["image"]!.ToString());
+        Assert.Equal("9", (await server.GetAsync($"{TestServer.ConfigMaps}/old-cm-{v}")).Body["data"]!["b"]!.ToString());
+    }
 }

@@ -123,6 +123,14 @@ internal sealed partial class RequestHandler
 
     private async Task OpenApiAsync(HttpContext ctx, string[] segs)
     {
+        if (segs.Length == 2 && segs[1] == "v2")
+        {
+            var pb = OpenApi.V2Protobuf();
+            ctx.Response.ContentType = OpenApi.V2ProtobufContentType;
+            ctx.Response.ContentLength = pb.Length;
+            await ctx.Response.Body.WriteAsync(pb);
+            return;
+        }
         if (segs.Length >= 2 && segs[1] == "v3")
         {
             if (segs.Length == 2) { await WriteJsonAsync(ctx, OpenApi.Index(_registry)); return; }
