@@ -32,18 +32,21 @@ internal static class ApiServerBench
 
 /// <summary>Small-object creates over HTTP with 64 concurrent clients: durable (WAL + fsync, group commit)
 /// against the in-memory baseline. One invocation = 1,000 creates.</summary>
-[MemoryDiagnoser]
 public class ApiServerWriteBenchmarks
 {
     private const int Writes = 1000;
     private ApiServerHost _durable = null!, _memory = null!;
-    private HttpClient _durableHttp = null!, _memoryHttp = null!;
+    private HttpClient? _durableHttp, _memoryHttp;
     private string _dir = null!;
     private int _round;
 
+    // Synchronous on purpose: BenchmarkDotNet's in-process toolchain does not await Task-returning setup.
     [GlobalSetup]
-    public async Task Setup()
+    public void Setup() => SetupAsync().GetAwaiter().GetResult();
+
+    private async Task SetupAsync()
     {
+        if (_durableHttp is not null) return;
         _dir = Directory.CreateTempSubdirectory("apiserver-bench-").FullName;
         _durable = new ApiServerHost(new ApiServerOptions { DataDirectory = _dir });
         _memory = new ApiServerHost();
@@ -54,18 +57,27 @@ public class ApiServerWriteBenchmarks
     }
 
     [GlobalCleanup]
-    public async Task Cleanup()
+    public void Cleanup() => CleanupAsync().GetAwaiter().GetResult();
+
+    private async Task CleanupAsync()
     {
+        if (_durableHttp is null) return;
         await _durable.DisposeAsync();
         await _memory.DisposeAsync();
         Directory.Delete(_dir, true);
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Writes)]
-    public Task InMemoryCreate() => ApiServerBench.PostManyAsync(_memoryHttp, $"m{_round++}", Writes, 64);
+    public async Task InMemoryCreate()
+    {
+        await ApiServerBench.PostManyAsync(_memoryHttp!, $"m{_round++}", Writes, 64);
+    }
 
     [Benchmark(OperationsPerInvoke = Writes)]
-    public Task DurableCreate() => ApiServerBench.PostManyAsync(_durableHttp, $"d{_round++}", Writes, 64);
+    public async Task DurableCreate()
+    {
+        await ApiServerBench.PostManyAsync(_durableHttp!, $"d{_round++}", Writes, 64);
+    }
 }
 
 /// <summary>Listing a namespace of 10,000 ConfigMaps over HTTP, against listing 100.</summary>
@@ -74,8 +86,11 @@ public class ApiServerListBenchmarks
     private ApiServerHost _host = null!;
     private HttpClient _http = null!;
 
+    // Synchronous on purpose: BenchmarkDotNet's in-process toolchain does not await Task-returning setup.
     [GlobalSetup]
-    public async Task Setup()
+    public void Setup() => SetupAsync().GetAwaiter().GetResult();
+
+    private async Task SetupAsync()
     {
         _host = new ApiServerHost();
         await _host.StartAsync();
@@ -86,7 +101,7 @@ public class ApiServerListBenchmarks
     }
 
     [GlobalCleanup]
-    public async Task Cleanup() => await _host.DisposeAsync();
+    public void Cleanup() => _host.DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     [Benchmark(Baseline = true)]
     public async Task<int> List100() => (await _http.GetByteArrayAsync("/api/v1/namespaces/small/configmaps")).Length;
@@ -107,8 +122,11 @@ public class ApiServerWatchFanOutBenchmarks
     private readonly List<HttpResponseMessage> _responses = [];
     private int _value;
 
+    // Synchronous on purpose: BenchmarkDotNet's in-process toolchain does not await Task-returning setup.
     [GlobalSetup]
-    public async Task Setup()
+    public void Setup() => SetupAsync().GetAwaiter().GetResult();
+
+    private async Task SetupAsync()
     {
         _host = new ApiServerHost();
         await _host.StartAsync();
@@ -123,7 +141,9 @@ public class ApiServerWatchFanOutBenchmarks
     }
 
     [GlobalCleanup]
-    public async Task Cleanup()
+    public void Cleanup() => CleanupAsync().GetAwaiter().GetResult();
+
+    private async Task CleanupAsync()
     {
         foreach (var r in _responses) r.Dispose();
         await _host.DisposeAsync();
@@ -147,8 +167,11 @@ public class ApiServerRestartBenchmarks
 
     private string _dir = null!;
 
+    // Synchronous on purpose: BenchmarkDotNet's in-process toolchain does not await Task-returning setup.
     [GlobalSetup]
-    public async Task Setup()
+    public void Setup() => SetupAsync().GetAwaiter().GetResult();
+
+    private async Task SetupAsync()
     {
         _dir = Directory.CreateTempSubdirectory("apiserver-restart-").FullName;
         using var wal = new WriteAheadLog(_dir, NullLogger.Instance);
