@@ -225,8 +225,12 @@ internal sealed class ResourceService
             if (!string.IsNullOrEmpty(pinned) && pinned != current.ResourceVersion.ToString())
                 throw ApiException.Conflict(rt, name);
 
+            // A client that rewrites managedFields itself (kubectl's client-side to server-side apply
+            // migration does) is honoured; otherwise the server records the writer's fields.
+            var clientManagedFields = meta["managedFields"] is { } mf && !JsonNode.DeepEquals(mf, old["metadata"]?["managedFields"]);
             var result = Prepare(rt, old, desired, sub);
-            if (options.FieldManager is not null && sub is null && managerOperation == "Update") ManagedFields.Record(result, old, options.FieldManager, "Update", rt.ApiVersion);
+            if (options.FieldManager is not null && sub is null && managerOperation == "Update" && !clientManagedFields)
+                ManagedFields.Record(result, old, options.FieldManager, "Update", rt.ApiVersion);
             ApplyKindStrategy(rt, result);
             if (admit) RunAdmission(rt, AdmissionOperation.Update, sub, result, old, options);
             var rm = Meta(result);
