@@ -279,4 +279,52 @@ public sealed class KubectlTests(TestServer server) : IClassFixture<TestServer>
         Assert.Equal("example/2", (await server.GetAsync($"{TestServer.Ksvc}/old-{v}")).Body["spec"]!["template"]!["spec"]!["containers"]![0]!["image"]!.ToString());
         Assert.Equal("9", (await server.GetAsync($"{TestServer.ConfigMaps}/old-cm-{v}")).Body["data"]!["b"]!.ToString());
     }
+
+    [Fact]
+    public async Task ApplyRejectsFieldsTheSchemaDoesNotDeclare()
+    {
+        await Ok("apply -f -", """
+            apiVersion: apiextensions.k8s.io/v1
+            kind: CustomResourceDefinition
+            metadata:
+              name: gadgets.example.com
+            spec:
+              group: example.com
+              names: {kind: Gadget, plural: gadgets, singular: gadget}
+              scope: Namespaced
+              versions:
+              - name: v1
+                served: true
+                storage: true
+                schema:
+                  openAPIV3Schema:
+                    type: object
+                    properties:
+                      spec:
+                        type: object
+                        properties:
+                          size: {type: integer}
+                          labels:
+                            type: object
+                            additionalProperties: {type: string}
+            """);
+        var (code, _, err) = await server.KubectlAsync("apply -f -", """
+            apiVersion: example.com/v1
+            kind: Gadget
+            metadata: {name: typo}
+            spec: {size: 1, colour: red}
+            """);
+        Assert.NotEqual(0, code);
+        Assert.Contains("strict decoding error: unknown field \"spec.colour\"", err);
+        await Ok("apply -f -", """
+            apiVersion: example.com/v1
+            kind: Gadget
+            metadata: {name: fine}
+            spec: {size: 1, labels: {any: thing}}
+            """);
+        // Without strict validation (a controller's write) the field is accepted as sent.
+        var (created, _) = await server.PostAsync("/apis/example.com/v1/namespaces/default/gadgets",
+            JsonNode.Parse("""{"apiVersion":"example.com/v1","kind":"Gadget","metadata":{"name":"lenient"},"spec":{"colour":"red"}}""")!);
+        Assert.Equal(201, created);
+    }
 }

@@ -160,7 +160,8 @@ internal sealed partial class RequestHandler
         if (rt.Namespaced && ns.Length == 0 && !(name is null && method == "GET")) throw NotFoundPath();
         if (!rt.Namespaced && ns.Length > 0) throw NotFoundPath();
         var q = ctx.Request.Query;
-        var options = new WriteOptions(q["dryRun"].ToString() == "All", NullIfEmpty(q["fieldManager"].ToString()), q["force"].ToString() == "true");
+        var options = new WriteOptions(q["dryRun"].ToString() == "All", NullIfEmpty(q["fieldManager"].ToString()), q["force"].ToString() == "true",
+            q["fieldValidation"].ToString() == "Strict");
 
         switch (method)
         {
@@ -372,8 +373,9 @@ internal sealed partial class RequestHandler
     private static async Task WriteListAsync(HttpContext ctx, ResourceType rt, List<(byte[] Json, string ApiVersion)> items, long rv, string? next, long? remaining)
     {
         ctx.Response.ContentType = "application/json";
-        var buffer = new ArrayBufferWriter<byte>(4096 + items.Sum(i => i.Json.Length + 1));
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true, Encoder = JsonOptions.Compact.Encoder }))
+        // Written straight into the response pipe: large lists never get a second full-size buffer.
+        var writer = ctx.Response.BodyWriter;
+        await using (var w = new Utf8JsonWriter(writer, new JsonWriterOptions { SkipValidation = true, Encoder = JsonOptions.Compact.Encoder }))
         {
             w.WriteStartObject();
             w.WriteString("kind", rt.ListKind);
@@ -384,14 +386,23 @@ internal sealed partial class RequestHandler
             if (remaining is not null) w.WriteNumber("remainingItemCount", remaining.Value);
             w.WriteEndObject();
             w.WriteStartArray("items");
-            foreach (var (json, apiVersion) in items) w.WriteRawValue(apiVersion == rt.ApiVersion ? json : Rewrite(json, rt), skipInputValidation: true);
+            var pending = 0;
+            foreach (var (json, apiVersion) in items)
+            {
+                w.WriteRawValue(apiVersion == rt.ApiVersion ? json : Rewrite(json, rt), skipInputValidation: true);
+                pending += json.Length;
+                if (pending > 256 * 1024)
+                {
+                    await w.FlushAsync();
+                    pending = 0;
+                }
+            }
             w.WriteEndArray();
             w.WriteEndObject();
+            await w.FlushAsync();
         }
-        ctx.Response.ContentLength = buffer.WrittenCount;
-        await ctx.Response.Body.WriteAsync(buffer.WrittenMemory);
+        await writer.FlushAsync();
     }
-
 
     private async Task WatchAsync(HttpContext ctx, ResourceType rt, string ns, string accept)
     {

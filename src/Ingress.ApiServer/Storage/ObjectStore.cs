@@ -15,6 +15,9 @@ internal sealed class ObjectStore : IDisposable
 {
     private readonly object _sync = new();
     private readonly Dictionary<string, Dictionary<string, StoredObject>> _buckets = new(StringComparer.Ordinal);
+    /// <summary>Per bucket, its objects sorted by key; dropped on every write to the bucket so repeated
+    /// lists (informers, kubectl get) of an unchanged resource skip the sort.</summary>
+    private readonly Dictionary<string, StoredObject[]> _sorted = new(StringComparer.Ordinal);
     private readonly WatchHub _hub;
     private readonly WriteAheadLog? _wal;
     private readonly int _snapshotEvery;
@@ -43,6 +46,7 @@ internal sealed class ObjectStore : IDisposable
             _rv = Math.Max(_rv, r.ResourceVersion);
             if (r.Op == WalOp.SnapshotEnd) return;
             var bucket = Bucket(r.StorageKey);
+            _sorted.Remove(r.StorageKey);
             var key = r.Namespace.Length == 0 ? r.Name : r.Namespace + "/" + r.Name;
             if (r.Op == WalOp.Put) bucket[key] = StoredObject.FromBytes(r.Json!, r.ResourceVersion);
             else bucket.Remove(key);
@@ -66,16 +70,22 @@ internal sealed class ObjectStore : IDisposable
     /// <summary>Objects of one resource (optionally one namespace), sorted by key, and the store's version.</summary>
     public (List<StoredObject> Items, long ResourceVersion) List(string storageKey, string? ns)
     {
-        List<StoredObject> items;
+        StoredObject[]? sorted;
         long rv;
         lock (_sync)
         {
             rv = _rv;
             if (!_buckets.TryGetValue(storageKey, out var b)) return ([], rv);
-            items = new List<StoredObject>(ns is null ? b.Count : 16);
-            foreach (var o in b.Values) if (ns is null || o.Namespace == ns) items.Add(o);
+            if (!_sorted.TryGetValue(storageKey, out sorted))
+            {
+                sorted = new StoredObject[b.Count];
+                b.Values.CopyTo(sorted, 0);
+                Array.Sort(sorted, static (x, y) => string.CompareOrdinal(x.Key, y.Key));
+                _sorted[storageKey] = sorted;
+            }
         }
-        items.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+        var items = new List<StoredObject>(ns is null ? sorted.Length : 16);
+        foreach (var o in sorted) if (ns is null || o.Namespace == ns) items.Add(o);
         return (items, rv);
     }
 
@@ -105,6 +115,7 @@ internal sealed class ObjectStore : IDisposable
             var bucket = Bucket(storageKey);
             var key = KeyOf(ns, name);
             bucket.TryGetValue(key, out var current);
+            _sorted.Remove(storageKey);
             if (expectedRv == 0 && current is not null) return (CommitOutcome.AlreadyExists, current, Task.CompletedTask);
             if (expectedRv > 0 && current is null) return (CommitOutcome.NotFound, null, Task.CompletedTask);
             if (expectedRv > 0 && current!.ResourceVersion != expectedRv) return (CommitOutcome.VersionMismatch, current, Task.CompletedTask);
