@@ -236,6 +236,23 @@ public sealed class HttpSemanticsTests(TestServer server) : IClassFixture<TestSe
     }
 
     [Fact]
+    public async Task ADependentWithAnotherLiveOwnerOnlyLosesTheReference()
+    {
+        var (_, a) = await server.PostAsync(TestServer.ConfigMaps, TestServer.ConfigMapObject("two-a"));
+        var (_, b) = await server.PostAsync(TestServer.ConfigMaps, TestServer.ConfigMapObject("two-b"));
+        var child = TestServer.ConfigMapObject("two-child");
+        child["metadata"]!["ownerReferences"] = new JsonArray(
+            new JsonObject { ["apiVersion"] = "v1", ["kind"] = "ConfigMap", ["name"] = "two-a", ["uid"] = Meta(a, "uid") },
+            new JsonObject { ["apiVersion"] = "v1", ["kind"] = "ConfigMap", ["name"] = "two-b", ["uid"] = Meta(b, "uid") });
+        await server.PostAsync(TestServer.ConfigMaps, child);
+        await server.DeleteAsync(TestServer.ConfigMaps + "/two-a");
+        await TestServer.Eventually(async () =>
+            (await server.GetAsync(TestServer.ConfigMaps + "/two-child")).Body["metadata"]?["ownerReferences"]?.AsArray().Count == 1, "reference to two-a removed");
+        await server.DeleteAsync(TestServer.ConfigMaps + "/two-b");
+        await TestServer.Eventually(async () => (await server.GetAsync(TestServer.ConfigMaps + "/two-child")).Code == 404, "child collected with its last owner");
+    }
+
+    [Fact]
     public async Task StrategicMergePatchMergesListsByKeyAndHonoursDirectives()
     {
         var dep = new JsonObject

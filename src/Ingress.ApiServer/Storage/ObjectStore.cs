@@ -18,6 +18,40 @@ internal sealed class ObjectStore : IDisposable
     /// <summary>Per bucket, its objects sorted by key; dropped on every write to the bucket so repeated
     /// lists (informers, kubectl get) of an unchanged resource skip the sort.</summary>
     private readonly Dictionary<string, StoredObject[]> _sorted = new(StringComparer.Ordinal);
+    /// <summary>Owner uid → objects naming it in ownerReferences, so garbage collection never scans the store.</summary>
+    private readonly Dictionary<string, HashSet<(string StorageKey, string Key)>> _dependents = new(StringComparer.Ordinal);
+
+    private void Index(string storageKey, StoredObject? before, StoredObject? after)
+    {
+        if (before?.OwnerUids is { } oldOwners)
+            foreach (var uid in oldOwners)
+                if (_dependents.TryGetValue(uid, out var set) && set.Remove((storageKey, before.Key)) && set.Count == 0) _dependents.Remove(uid);
+        if (after?.OwnerUids is { } newOwners)
+            foreach (var uid in newOwners)
+            {
+                if (!_dependents.TryGetValue(uid, out var set)) _dependents[uid] = set = [];
+                set.Add((storageKey, after.Key));
+            }
+    }
+
+    /// <summary>Objects whose ownerReferences name <paramref name="ownerUid"/>.</summary>
+    public List<(string StorageKey, StoredObject Obj)> DependentsOf(string ownerUid)
+    {
+        lock (_sync)
+        {
+            var result = new List<(string, StoredObject)>();
+            if (!_dependents.TryGetValue(ownerUid, out var set)) return result;
+            foreach (var (storageKey, key) in set)
+                if (_buckets.TryGetValue(storageKey, out var b) && b.TryGetValue(key, out var o)) result.Add((storageKey, o));
+            return result;
+        }
+    }
+
+    /// <summary>Whether an object with this uid exists (owner liveness for garbage collection).</summary>
+    public bool UidExists(string storageKey, string ns, string name, string uid)
+    {
+        lock (_sync) return _buckets.TryGetValue(storageKey, out var b) && b.TryGetValue(KeyOf(ns, name), out var o) && o.Uid == uid;
+    }
     private readonly WatchHub _hub;
     private readonly WriteAheadLog? _wal;
     private readonly int _snapshotEvery;
@@ -48,8 +82,18 @@ internal sealed class ObjectStore : IDisposable
             var bucket = Bucket(r.StorageKey);
             _sorted.Remove(r.StorageKey);
             var key = r.Namespace.Length == 0 ? r.Name : r.Namespace + "/" + r.Name;
-            if (r.Op == WalOp.Put) bucket[key] = StoredObject.FromBytes(r.Json!, r.ResourceVersion);
-            else bucket.Remove(key);
+            bucket.TryGetValue(key, out var before);
+            if (r.Op == WalOp.Put)
+            {
+                var after = StoredObject.FromBytes(r.Json!, r.ResourceVersion);
+                bucket[key] = after;
+                Index(r.StorageKey, before, after);
+            }
+            else
+            {
+                bucket.Remove(key);
+                Index(r.StorageKey, before, null);
+            }
         });
         _hub.ResetHistory(_rv);
     }
@@ -128,6 +172,7 @@ internal sealed class ObjectStore : IDisposable
                 var lastBytes = StoredObject.Serialize(last);
                 stored = StoredObject.From(last, lastBytes, rv);
                 bucket.Remove(key);
+                Index(storageKey, current, null);
                 durable = _wal?.Append(new WalRecord(WalOp.Delete, rv, storageKey, ns, name, null)) ?? Task.CompletedTask;
                 _hub.Publish(new WatchEvent(WatchEventType.Deleted, storageKey, stored, current));
             }
@@ -137,6 +182,7 @@ internal sealed class ObjectStore : IDisposable
                 var bytes = StoredObject.Serialize(newObject);
                 stored = StoredObject.From(newObject, bytes, rv);
                 bucket[key] = stored;
+                Index(storageKey, current, stored);
                 durable = _wal?.Append(new WalRecord(WalOp.Put, rv, storageKey, ns, name, bytes)) ?? Task.CompletedTask;
                 _hub.Publish(new WatchEvent(current is null ? WatchEventType.Added : WatchEventType.Modified, storageKey, stored, current));
             }
