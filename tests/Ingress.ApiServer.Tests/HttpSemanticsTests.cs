@@ -490,4 +490,28 @@ public sealed class ServerOptionsTests
         Assert.All(events, e => Assert.Equal("BOOKMARK", e["type"]!.ToString()));
         Assert.Equal(host.ResourceVersion.ToString(), events[^1]["object"]!["metadata"]!["resourceVersion"]!.ToString());
     }
+
+    [Fact]
+    public async Task ServesHttpsWithTheGivenCertificate()
+    {
+        using var key = System.Security.Cryptography.RSA.Create(2048);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=127.0.0.1", key,
+            System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        using var cert = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        var dir = Directory.CreateTempSubdirectory("apiserver-tls-").FullName;
+        var pfx = Path.Combine(dir, "server.pfx");
+        await File.WriteAllBytesAsync(pfx, cert.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12, "pw"));
+        try
+        {
+            await using var host = new ApiServerHost(new ApiServerOptions { TlsCertificatePath = pfx, TlsKeyPathOrPassword = "pw" });
+            await host.StartAsync();
+            Assert.Equal("https", host.BaseUri.Scheme);
+            var thumbprint = cert.Thumbprint;
+            using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, c, _, _) => c?.Thumbprint == thumbprint };
+            using var http = new HttpClient(handler) { BaseAddress = host.BaseUri };
+            var version = JsonNode.Parse(await http.GetStringAsync("/version"))!;
+            Assert.Equal("1", version["major"]!.ToString());
+        }
+        finally { Directory.Delete(dir, true); }
+    }
 }

@@ -327,4 +327,26 @@ public sealed class KubectlTests(TestServer server) : IClassFixture<TestServer>
             JsonNode.Parse("""{"apiVersion":"example.com/v1","kind":"Gadget","metadata":{"name":"lenient"},"spec":{"colour":"red"}}""")!);
         Assert.Equal(201, created);
     }
+
+    [Fact]
+    public async Task DescribeListsEventsAboutTheObject()
+    {
+        var (_, cm) = await server.PostAsync(TestServer.ConfigMaps, TestServer.ConfigMapObject("evented-cm", ("a", "1")));
+        var ev = new JsonObject
+        {
+            ["apiVersion"] = "v1", ["kind"] = "Event",
+            ["metadata"] = new JsonObject { ["name"] = "evented-cm.1" },
+            ["involvedObject"] = new JsonObject
+            {
+                ["apiVersion"] = "v1", ["kind"] = "ConfigMap", ["name"] = "evented-cm", ["namespace"] = "default",
+                ["uid"] = cm["metadata"]!["uid"]!.ToString(),
+            },
+            ["reason"] = "Configured", ["message"] = "configuration was read", ["type"] = "Normal", ["count"] = 1,
+            ["firstTimestamp"] = "2026-01-01T00:00:00Z", ["lastTimestamp"] = "2026-01-01T00:00:00Z",
+            ["source"] = new JsonObject { ["component"] = "test" },
+        };
+        Assert.Equal(201, (await server.PostAsync("/api/v1/namespaces/default/events", ev)).Code);
+        var text = await Ok("describe configmap evented-cm");
+        Assert.Matches(@"Normal\s+Configured\s+.*configuration was read", text);
+    }
 }
