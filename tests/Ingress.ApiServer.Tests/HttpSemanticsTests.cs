@@ -329,6 +329,25 @@ public sealed class HttpSemanticsTests(TestServer server) : IClassFixture<TestSe
             var status = JsonNode.Parse(await r.Content.ReadAsStringAsync())!;
             Assert.Contains("json parse error", status["message"]!.ToString());
         }
+        foreach (var (body, type) in new[]
+                 {
+                     ("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"dup","name":"dup2"}}""", "application/json"),
+                     ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: [unclosed\n", "application/yaml"),
+                     ("[1,2]", "application/json"),
+                 })
+        {
+            using var bad = new HttpRequestMessage(HttpMethod.Post, TestServer.ConfigMaps) { Content = new StringContent(body, Encoding.UTF8) };
+            bad.Content.Headers.ContentType = new(type);
+            using var r = await server.Http.SendAsync(bad);
+            Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+            Assert.Equal("BadRequest", JsonNode.Parse(await r.Content.ReadAsStringAsync())!["reason"]!.ToString());
+        }
+        using (var badApply = new HttpRequestMessage(HttpMethod.Patch, TestServer.ConfigMaps + "/x?fieldManager=m") { Content = new StringContent("a: b: c", Encoding.UTF8) })
+        {
+            badApply.Content.Headers.ContentType = new("application/apply-patch+yaml");
+            using var r = await server.Http.SendAsync(badApply);
+            Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+        }
         var (unknown, notFound) = await server.GetAsync("/apis/nope.example.com/v1/namespaces/default/widgets");
         Assert.Equal(404, unknown);
         Assert.Equal("NotFound", notFound["reason"]!.ToString());

@@ -291,9 +291,25 @@ internal sealed partial class RequestHandler
 
     private static JsonNode? ParseJson(byte[] bytes)
     {
-        try { return JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { AllowTrailingCommas = false }); }
+        try
+        {
+            var node = JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { AllowTrailingCommas = false });
+            Materialize(node);
+            return node;
+        }
         catch (JsonException e) { throw ApiException.BadRequest($"the body of the request was in an unknown format: json parse error: {e.Message}"); }
-        catch (ArgumentException e) { throw ApiException.BadRequest($"the body of the request was in an unknown format: {e.Message}"); }
+        catch (ArgumentException e) { throw ApiException.BadRequest($"the body of the request was in an unknown format: json parse error: duplicate field: {e.Message}"); }
+    }
+
+    /// <summary>JsonObject parses lazily; walking it now turns a duplicate key into a 400 here rather
+    /// than an exception deep inside a handler.</summary>
+    private static void Materialize(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject o: foreach (var (_, v) in o) Materialize(v); break;
+            case JsonArray a: foreach (var v in a) Materialize(v); break;
+        }
     }
 
     private async Task<JsonObject> ReadObjectAsync(HttpContext ctx, ResourceType rt)
