@@ -170,6 +170,16 @@ public sealed class HttpSemanticsTests(TestServer server) : IClassFixture<TestSe
     }
 
     [Fact]
+    public async Task StrictFieldValidationCatchesTopLevelTyposInBuiltInKinds()
+    {
+        var typo = JsonNode.Parse("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"typo-cm"},"datta":{"a":"1"}}""")!;
+        var (code, status) = await server.PostAsync(TestServer.ConfigMaps + "?fieldValidation=Strict", typo);
+        Assert.Equal(400, code);
+        Assert.Contains("unknown field \"datta\"", status["message"]!.ToString());
+        Assert.Equal(201, (await server.PostAsync(TestServer.ConfigMaps + "?fieldValidation=Strict", TestServer.ConfigMapObject("strict-ok", ("a", "1")))).Code);
+    }
+
+    [Fact]
     public async Task DryRunDoesNotPersist()
     {
         var (code, body) = await server.PostAsync(TestServer.ConfigMaps + "?dryRun=All", TestServer.ConfigMapObject("dry-cm"));
