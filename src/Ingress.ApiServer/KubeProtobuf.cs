@@ -16,7 +16,7 @@ internal static class KubeProtobuf
     public const string ContentType = "application/vnd.kubernetes.protobuf";
     private static readonly byte[] Magic = "k8s\0"u8.ToArray();
 
-    private enum T { String, Bytes, Int64, Int32, Bool, Time, Message, MapString, MapBytes, RepeatedString, RepeatedMessage, RawJson }
+    private enum T { String, Bytes, Int64, Int32, Bool, Time, Message, MapString, MapBytes, RepeatedString, RepeatedMessage, RawJson, IntOrString }
 
     private sealed record Field(int Number, string Name, T Type, Message? Sub = null);
 
@@ -64,6 +64,44 @@ internal static class KubeProtobuf
             new(3, "imagePullSecrets", T.RepeatedMessage, LocalObjectReference), new(4, "automountServiceAccountToken", T.Bool)),
     };
 
+    // Partial schemas (decode only): what `kubectl create deployment|service` sends. Fields not listed
+    // are skipped when decoding, which is why these kinds are never encoded as protobuf.
+    private static readonly Message LabelSelectorRequirement = new(new(1, "key", T.String), new(2, "operator", T.String), new(3, "values", T.RepeatedString));
+    private static readonly Message LabelSelector = new(new(1, "matchLabels", T.MapString), new(2, "matchExpressions", T.RepeatedMessage, LabelSelectorRequirement));
+    private static readonly Message ContainerPort = new(new(1, "name", T.String), new(2, "hostPort", T.Int32), new(3, "containerPort", T.Int32), new(4, "protocol", T.String), new(5, "hostIP", T.String));
+    private static readonly Message EnvVar = new(new(1, "name", T.String), new(2, "value", T.String));
+    private static readonly Message ResourceRequirements = new(new(1, "limits", T.MapString), new(2, "requests", T.MapString));
+    private static readonly Message Container = new(
+        new(1, "name", T.String), new(2, "image", T.String), new(3, "command", T.RepeatedString), new(4, "args", T.RepeatedString),
+        new(5, "workingDir", T.String), new(6, "ports", T.RepeatedMessage, ContainerPort), new(7, "env", T.RepeatedMessage, EnvVar),
+        new(8, "resources", T.Message, ResourceRequirements), new(13, "terminationMessagePath", T.String), new(14, "imagePullPolicy", T.String),
+        new(20, "terminationMessagePolicy", T.String));
+    private static readonly Message PodSpec = new(
+        new(2, "containers", T.RepeatedMessage, Container), new(3, "restartPolicy", T.String), new(4, "terminationGracePeriodSeconds", T.Int64),
+        new(6, "dnsPolicy", T.String), new(7, "nodeSelector", T.MapString), new(8, "serviceAccountName", T.String),
+        new(20, "initContainers", T.RepeatedMessage, Container), new(21, "schedulerName", T.String));
+    private static readonly Message PodTemplateSpec = new(new(1, "metadata", T.Message, ObjectMeta), new(2, "spec", T.Message, PodSpec));
+    private static readonly Message DeploymentStrategy = new(new(1, "type", T.String),
+        new(2, "rollingUpdate", T.Message, new Message(new Field(1, "maxUnavailable", T.IntOrString), new Field(2, "maxSurge", T.IntOrString))));
+    private static readonly Message DeploymentSpec = new(
+        new(1, "replicas", T.Int32), new(2, "selector", T.Message, LabelSelector), new(3, "template", T.Message, PodTemplateSpec),
+        new(4, "strategy", T.Message, DeploymentStrategy), new(5, "minReadySeconds", T.Int32), new(6, "revisionHistoryLimit", T.Int32),
+        new(7, "paused", T.Bool), new(9, "progressDeadlineSeconds", T.Int32));
+    private static readonly Message ServicePort = new(
+        new(1, "name", T.String), new(2, "protocol", T.String), new(3, "port", T.Int32), new(4, "targetPort", T.IntOrString), new(5, "nodePort", T.Int32));
+    private static readonly Message ServiceSpec = new(
+        new(1, "ports", T.RepeatedMessage, ServicePort), new(2, "selector", T.MapString), new(3, "clusterIP", T.String), new(4, "type", T.String),
+        new(5, "externalIPs", T.RepeatedString), new(7, "sessionAffinity", T.String), new(11, "externalName", T.String));
+
+    private static readonly Dictionary<(string Group, string Kind), Message> DecodeOnly = new()
+    {
+        [("apps", "Deployment")] = new(new(1, "metadata", T.Message, ObjectMeta), new(2, "spec", T.Message, DeploymentSpec)),
+        [("", "Service")] = new(new(1, "metadata", T.Message, ObjectMeta), new(2, "spec", T.Message, ServiceSpec)),
+    };
+
+    private static Message? DecodeSchema(ResourceType rt) =>
+        CanEncode(rt) ? Kinds[rt.Kind] : rt.BuiltIn ? DecodeOnly.GetValueOrDefault((rt.Group, rt.Kind)) : null;
+
     private static readonly Message TypeMeta = new(new Field(1, "apiVersion", T.String), new Field(2, "kind", T.String));
 
     public static bool CanEncode(ResourceType rt) => rt.BuiltIn && rt.Group.Length == 0 && Kinds.ContainsKey(rt.Kind);
@@ -79,7 +117,8 @@ internal static class KubeProtobuf
 
     public static JsonNode Decode(byte[] bytes, ResourceType rt)
     {
-        if (!CanEncode(rt))
+        var schema = DecodeSchema(rt);
+        if (schema is null)
             throw new ApiException(StatusReason.UnsupportedMediaType, $"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (protobuf is not served for {rt.QualifiedName})");
         if (bytes.Length < 4 || !bytes.AsSpan(0, 4).SequenceEqual(Magic))
             throw ApiException.BadRequest("the body of the request was in an unknown format: protobuf body does not start with the Kubernetes magic \"k8s\\x00\"");
@@ -102,7 +141,7 @@ internal static class KubeProtobuf
             if (raw is null) throw ApiException.BadRequest("the body of the request was in an unknown format: protobuf runtime.Unknown has no raw object");
             if (kind is not null && kind != rt.Kind)
                 throw ApiException.BadRequest($"the kind in the data ({kind}) does not match the expected kind ({rt.Kind})");
-            var obj = ReadMessage(ByteString.CopyFrom(raw), Kinds[rt.Kind]);
+            var obj = ReadMessage(ByteString.CopyFrom(raw), schema);
             var result = new JsonObject { ["apiVersion"] = typeMeta?["apiVersion"]?.ToString() ?? rt.ApiVersion, ["kind"] = rt.Kind };
             foreach (var (k, v) in obj.ToList()) { obj.Remove(k); result[k] = v; }
             return result;
@@ -131,6 +170,12 @@ internal static class KubeProtobuf
                 case T.Int32: { var v = input.ReadInt32(); if (v != 0) obj[field.Name] = v; break; }
                 case T.Bool: obj[field.Name] = input.ReadBool(); break;
                 case T.RawJson: obj[field.Name] = JsonNode.Parse(input.ReadBytes().ToByteArray()); break;
+                case T.IntOrString:
+                {
+                    var v = ReadMessage(input.ReadBytes(), new Message(new Field(1, "type", T.Int64), new Field(2, "i", T.Int32), new Field(3, "s", T.String)));
+                    obj[field.Name] = v["type"]?.GetValue<long>() == 1 ? JsonValue.Create(v["s"]?.ToString() ?? "") : JsonValue.Create(v["i"]?.GetValue<int>() ?? 0);
+                    break;
+                }
                 case T.Time:
                 {
                     var t = ReadMessage(input.ReadBytes(), new Message(new Field(1, "s", T.Int64), new Field(2, "n", T.Int32)));

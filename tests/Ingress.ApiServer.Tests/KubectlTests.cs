@@ -243,6 +243,8 @@ public sealed class KubectlTests(TestServer server) : IClassFixture<TestServer>
                      $"create secret generic pb-{suffix} --from-literal=token=s3cret",
                      $"create namespace pb-{suffix}",
                      $"create serviceaccount pb-{suffix}",
+                     $"create deployment pb-{suffix} --image=example/web --replicas=2 --port=8080",
+                     $"create service clusterip pb-{suffix} --tcp=80:8080",
                  })
         {
             var (code, _, err) = await server.KubectlAsync(args, binary: binary);
@@ -254,6 +256,15 @@ public sealed class KubectlTests(TestServer server) : IClassFixture<TestServer>
         var (_, secret) = await server.GetAsync($"/api/v1/namespaces/default/secrets/pb-{suffix}");
         Assert.Equal(Convert.ToBase64String("s3cret"u8.ToArray()), secret["data"]!["token"]!.ToString());
         Assert.Equal(200, (await server.GetAsync($"/api/v1/namespaces/pb-{suffix}")).Code);
+        var (_, deployment) = await server.GetAsync($"/apis/apps/v1/namespaces/default/deployments/pb-{suffix}");
+        Assert.Equal(2, deployment["spec"]!["replicas"]!.GetValue<int>());
+        var container = deployment["spec"]!["template"]!["spec"]!["containers"]![0]!;
+        Assert.Equal("example/web", container["image"]!.ToString());
+        Assert.Equal(8080, container["ports"]![0]!["containerPort"]!.GetValue<int>());
+        Assert.Equal($"pb-{suffix}", deployment["spec"]!["selector"]!["matchLabels"]!["app"]!.ToString());
+        var (_, service) = await server.GetAsync($"/api/v1/namespaces/default/services/pb-{suffix}");
+        Assert.Equal(80, service["spec"]!["ports"]![0]!["port"]!.GetValue<int>());
+        Assert.Equal(8080, service["spec"]!["ports"]![0]!["targetPort"]!.GetValue<int>());
         var (getCode, text, getErr) = await server.KubectlAsync($"get configmap pb-{suffix} -o jsonpath={{.data.b}}", binary: binary);
         Assert.True(getCode == 0, getErr);
         Assert.Equal("2", text);
