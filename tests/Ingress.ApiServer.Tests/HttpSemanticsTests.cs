@@ -543,4 +543,17 @@ public sealed class ServerOptionsTests
         }
         finally { Directory.Delete(dir, true); }
     }
+
+    [Fact]
+    public async Task StoppingEndsOpenWatches()
+    {
+        var host = new ApiServerHost();
+        await host.StartAsync();
+        using var http = new HttpClient { BaseAddress = host.BaseUri, Timeout = Timeout.InfiniteTimeSpan };
+        using var response = await http.GetAsync("/api/v1/namespaces/default/configmaps?watch=true", HttpCompletionOption.ResponseHeadersRead);
+        var body = response.Content.ReadAsStringAsync();
+        await host.DisposeAsync();
+        // The stream ends (rather than holding shutdown for the host's drain timeout).
+        await body.WaitAsync(TimeSpan.FromSeconds(20));
+    }
 }

@@ -20,6 +20,9 @@ internal sealed partial class RequestHandler
     private static readonly Dictionary<string, JsonObject> NoSchemas = new();
     public string ServerAddress { get; set; } = "127.0.0.1:0";
 
+    /// <summary>Cancelled when the host stops, so open watches end instead of holding shutdown.</summary>
+    public CancellationToken Stopping { get; set; }
+
     public RequestHandler(ResourceService service, ResourceRegistry registry, ApiServerOptions options, ILogger log, ApiServerMetrics metrics)
     {
         _service = service;
@@ -451,7 +454,7 @@ internal sealed partial class RequestHandler
             return;
         }
         _metrics.Watchers.Add(1);
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, Stopping);
         if (timeout != Timeout.InfiniteTimeSpan) cts.CancelAfter(timeout);
         var first = true;
         try
