@@ -15,6 +15,7 @@ public static class Program
         root.Subcommands.Add(VersionCommand.Create());
         root.Subcommands.Add(AutoscaleCommand.Create());
         root.Subcommands.Add(ValidateCommand.Create());
+        root.Subcommands.Add(ApiServerCommand.Create());
         return root;
     }
 }
