@@ -271,7 +271,8 @@ public sealed class ResourceClient<T> where T : class
         T obj;
         if (typeof(T) == typeof(JsonObject))
         {
-            var node = JsonObject.Create(element)!;
+            // Clone: the element belongs to a pooled document that is disposed after decoding.
+            var node = JsonObject.Create(element.Clone())!;
             // Items of a list may omit kind/apiVersion; a dynamic object should still say what it is.
             if (!node.ContainsKey("kind"))
             {
