@@ -540,7 +540,7 @@ public sealed class FakeApiServer : IAsyncDisposable
         {
             meta["uid"] = Guid.NewGuid().ToString();
             meta["creationTimestamp"] = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'");
-            meta["generation"] = 1;
+            meta["generation"] = 1L;
         }
         var key = Key(prefix, ns, name);
         if (meta["deletionTimestamp"] is not null && meta["finalizers"] is not JsonArray { Count: > 0 })
