@@ -69,6 +69,7 @@ public sealed class LeaderElector
             Log.BecameLeader(_logger, Options.LeaseNamespace, Options.LeaseName, Options.Identity);
             var work = Task.Run(() => lead(leading.Token), CancellationToken.None);
             var lost = await RenewUntilLostAsync(work, ct).ConfigureAwait(false);
+            SetLeader(false); // before the work sees cancellation: no one may believe we still lead
             leading.Cancel();
             try
             {
@@ -77,7 +78,6 @@ public sealed class LeaderElector
             catch (OperationCanceledException)
             {
             }
-            SetLeader(false);
             if (lost)
             {
                 Log.LostLease(_logger, Options.LeaseNamespace, Options.LeaseName, Options.Identity);
