@@ -59,7 +59,17 @@ public sealed class FaultProxy : IAsyncDisposable
     /// <summary>Cuts every open watch stream mid-flight.</summary>
     public void DropWatches()
     {
-        foreach (var ctx in _streams.Keys) ctx.Abort();
+        foreach (var ctx in _streams.Keys)
+        {
+            try
+            {
+                ctx.Abort();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The request finished between the snapshot and the abort.
+            }
+        }
     }
 
     private async Task HandleAsync(HttpContext ctx)
