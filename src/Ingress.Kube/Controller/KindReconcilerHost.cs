@@ -116,12 +116,9 @@ public sealed class KindReconcilerHost<T> : IReconciler where T : class
         }
 
         var desired = (JsonObject)JsonSerializer.SerializeToNode(working, typeInfo)!;
-        if (_options.SetObservedGeneration && header.Generation > 0)
+        // Only kinds that have a status get observedGeneration (a ConfigMap has none to write).
+        if (_options.SetObservedGeneration && header.Generation > 0 && desired["status"] is JsonObject st)
         {
-            if (desired["status"] is not JsonObject st)
-            {
-                desired["status"] = st = new JsonObject();
-            }
             st["observedGeneration"] = header.Generation;
         }
         if (!JsonNode.DeepEquals(original["status"], desired["status"]))
