@@ -75,11 +75,16 @@ public sealed class TypedTests : IAsyncLifetime
         informer.AddEventHandler(new ResourceEventHandler<ConfigMap> { Add = (cm, h, _) => keys.Enqueue(h.Key + "=" + cm.Data?["k"]) });
         factory.Start(_stop.Token);
         await factory.WaitForCacheSyncAsync(_stop.Token);
-        await _client.For<ConfigMap>().CreateAsync(new ConfigMap { Metadata = new ObjectMeta { Name = "a", Namespace = "default", Labels = new() { ["app"] = "typed" } }, Data = new() { ["k"] = "1" } });
+        await _client.For<ConfigMap>().CreateAsync(new ConfigMap { Metadata = new ObjectMeta { Name = "a", Namespace = "default", Labels = new() { ["app"] = "typed" } }, Data = new() { ["k"] = "1" } },
+            new WriteOptions(FieldManager: "typed-test"));
         await _client.For<ConfigMap>().CreateAsync(new ConfigMap { Metadata = new ObjectMeta { Name = "b", Namespace = "default", Labels = new() { ["app"] = "other" } } });
         await Eventually.HoldsAsync(() => keys.Contains("default/a=1"), "typed add delivered");
         ConfigMap cached = informer.Lister.Get("default", "a")!;
         Assert.Equal("1", cached.Data!["k"]);
+        // The server records managedFields; the cache drops them, and its header shares the model's labels.
+        Assert.NotNull((await _client.For<ConfigMap>().GetAsync("default", "a")).Metadata.ManagedFields);
+        Assert.Null(cached.Metadata.ManagedFields);
+        Assert.Same(cached.Metadata.Labels, informer.Lister.GetEntry("default/a")!.Header.Labels);
         Assert.Null(informer.Lister.Get("default", "b"));
         Assert.Single(informer.Lister.List("default", Ingress.Kube.Cache.LabelSelector.Parse("app=typed")));
     }

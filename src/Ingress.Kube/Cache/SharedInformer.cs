@@ -241,7 +241,7 @@ public sealed class SharedInformer<T> : ISharedInformer where T : class
             var seen = new HashSet<string>(list.Items.Count, StringComparer.Ordinal);
             for (var i = 0; i < list.Items.Count; i++)
             {
-                var entry = new CacheEntry<T>(list.Items[i], list.Headers[i]);
+                var entry = new CacheEntry<T>(Strip(list.Items[i]), list.Headers[i]);
                 seen.Add(entry.Key);
                 var old = Indexer.Upsert(entry);
                 if (old is null)
@@ -291,7 +291,7 @@ public sealed class SharedInformer<T> : ISharedInformer where T : class
         if (ev.Type == WatchEventType.Bookmark) return;
         lock (_handlersGate)
         {
-            var entry = new CacheEntry<T>(ev.Object!, ev.Header);
+            var entry = new CacheEntry<T>(Strip(ev.Object!), ev.Header);
             if (ev.Type == WatchEventType.Deleted)
             {
                 var old = Indexer.Remove(entry.Key);
@@ -304,6 +304,17 @@ public sealed class SharedInformer<T> : ISharedInformer where T : class
                 ? new Notification(NotificationKind.Add, null, entry.Object, entry.Header, false)
                 : new Notification(NotificationKind.Update, previous.Object, entry.Object, entry.Header, false));
         }
+    }
+
+    /// <summary>
+    /// Drops metadata.managedFields from typed objects before caching: they are large and no controller
+    /// reads them (Knative's informers drop them too). Dynamic objects keep them: their JSON is held
+    /// as one buffer, so removing a property would cost memory rather than save it.
+    /// </summary>
+    private static T Strip(T obj)
+    {
+        if (obj is Ingress.Api.IKubernetesObject typed) typed.Metadata.ManagedFields = null;
+        return obj;
     }
 
     private void Notify(Notification n)

@@ -78,6 +78,29 @@ public sealed class ObjectHeader
         };
     }
 
+    /// <summary>
+    /// The header of a typed model, sharing its strings and collections (the cache then holds them once).
+    /// </summary>
+    public static ObjectHeader From(Ingress.Api.IKubernetesObject obj)
+    {
+        var m = obj.Metadata;
+        IReadOnlyList<OwnerReference> owners = m.OwnerReferences is { Count: > 0 } refs
+            ? refs.Select(r => new OwnerReference(r.ApiVersion ?? "", r.Kind ?? "", r.Name ?? "", r.Uid ?? "", r.Controller == true)).ToArray()
+            : [];
+        return new ObjectHeader
+        {
+            Name = m.Name ?? "",
+            Namespace = string.IsNullOrEmpty(m.Namespace) ? null : m.Namespace,
+            Uid = m.Uid,
+            ResourceVersion = m.ResourceVersion,
+            Generation = m.Generation ?? 0,
+            DeletionTimestamp = m.DeletionTimestamp?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture),
+            Labels = m.Labels ?? NoLabels,
+            OwnerReferences = owners,
+            Finalizers = m.Finalizers ?? (IReadOnlyList<string>)[],
+        };
+    }
+
     public static ObjectHeader From(JsonNode? obj)
     {
         if (obj is null) return new ObjectHeader();

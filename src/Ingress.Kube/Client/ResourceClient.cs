@@ -267,10 +267,11 @@ public sealed class ResourceClient<T> where T : class
     /// <summary>An object and its header from one JSON element (list items, watch events).</summary>
     internal (T Object, ObjectHeader Header) Decode(JsonElement element)
     {
-        var header = ObjectHeader.From(element);
+        ObjectHeader header;
         T obj;
         if (typeof(T) == typeof(JsonObject))
         {
+            header = ObjectHeader.From(element);
             // Clone: the element belongs to a pooled document that is disposed after decoding.
             var node = JsonObject.Create(element.Clone())!;
             // Items of a list may omit kind/apiVersion; a dynamic object should still say what it is.
@@ -289,6 +290,12 @@ public sealed class ResourceClient<T> where T : class
         else
         {
             obj = element.Deserialize(TypeInfo) ?? throw new JsonException("null object");
+            header = obj is Ingress.Api.IKubernetesObject ? null! : ObjectHeader.From(element);
+            if (obj is Ingress.Api.IKubernetesObject typed)
+            {
+                // A header built from the model shares its strings instead of copying them.
+                header = ObjectHeader.From(typed);
+            }
         }
         return (obj, header);
     }
