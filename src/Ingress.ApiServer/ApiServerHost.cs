@@ -30,6 +30,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
     private ObjectStore? _store;
     private ResourceService? _service;
     private WebApplication? _app;
+    private readonly CancellationTokenSource _stopping = new();
 
     public ApiServerHost(ApiServerOptions? options = null, ILoggerFactory? loggerFactory = null)
     {
@@ -121,7 +122,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
             });
         });
         var app = builder.Build();
-        var handler = new RequestHandler(_service, Registry, _options, _log, _metrics);
+        var handler = new RequestHandler(_service, Registry, _options, _log, _metrics) { Stopping = _stopping.Token };
         app.Run(handler.HandleAsync);
         await app.StartAsync(cancellationToken);
         _app = app;
@@ -148,6 +149,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
         if (_app is null) return;
         var app = _app;
         _app = null;
+        await _stopping.CancelAsync();
         await app.StopAsync(cancellationToken);
         await app.DisposeAsync();
         _service?.Gc.Stop();
@@ -159,6 +161,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
     {
         await StopAsync();
         _metrics.Dispose();
+        _stopping.Dispose();
     }
 
     private sealed class EmbeddedLifetime : Microsoft.Extensions.Hosting.IHostLifetime

@@ -17,6 +17,7 @@ internal static class BuiltInKinds
             Group = group, Version = version, Kind = kind, Plural = plural, Singular = kind.ToLowerInvariant(),
             Namespaced = namespaced, HasStatusSubresource = status, ShortNames = shortNames ?? [],
             Categories = categories ?? [], BuiltIn = true, Columns = columns ?? [],
+            Schema = TopLevelSchema(kind),
         };
         return
         [
@@ -51,6 +52,29 @@ internal static class BuiltInKinds
             T("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", false, true,
                 ["crd", "crds"], ["api-extensions"], [new PrinterColumn("Created At", "date", ".metadata.creationTimestamp") { Format = "" }]),
         ];
+    }
+
+    /// <summary>Top-level fields of each built-in kind, for fieldValidation=Strict. Nested content
+    /// (spec, status, data values) is left open: a typo at the top level is what a hand-written
+    /// manifest usually gets wrong, and a full schema per kind would be a copy of k8s.io/api.</summary>
+    private static readonly Dictionary<string, string[]> TopLevelFields = new()
+    {
+        ["ConfigMap"] = ["data", "binaryData", "immutable"],
+        ["Secret"] = ["data", "stringData", "type", "immutable"],
+        ["ServiceAccount"] = ["secrets", "imagePullSecrets", "automountServiceAccountToken"],
+        ["Endpoints"] = ["subsets"],
+        ["Event"] = ["involvedObject", "reason", "message", "source", "firstTimestamp", "lastTimestamp", "count", "type",
+            "eventTime", "series", "action", "related", "reportingComponent", "reportingInstance", "regarding", "note",
+            "reportingController", "deprecatedSource", "deprecatedFirstTimestamp", "deprecatedLastTimestamp", "deprecatedCount"],
+        ["EndpointSlice"] = ["addressType", "endpoints", "ports"],
+    };
+
+    private static JsonObject TopLevelSchema(string kind)
+    {
+        var fields = TopLevelFields.GetValueOrDefault(kind) ?? ["spec", "status"];
+        var props = new JsonObject();
+        foreach (var f in fields) props[f] = new JsonObject { ["x-kubernetes-preserve-unknown-fields"] = true };
+        return new JsonObject { ["type"] = "object", ["properties"] = props };
     }
 
     private static string PortsOf(JsonObject o)

@@ -52,9 +52,8 @@ internal sealed class GarbageCollector
     private List<(ResourceType Type, StoredObject Obj)> DependentsOf(string uid, string ns)
     {
         var result = new List<(ResourceType, StoredObject)>();
-        foreach (var (key, o) in _store.All())
+        foreach (var (key, o) in _store.DependentsOf(uid))
         {
-            if (o.OwnerUids is null || !o.OwnerUids.Contains(uid)) continue;
             if (ns.Length > 0 && o.Namespace != ns) continue;
             if (_registry.FindByStorageKey(key) is { } t) result.Add((t, o));
         }
@@ -63,7 +62,23 @@ internal sealed class GarbageCollector
 
     public bool HasDependents(StoredObject owner) => DependentsOf(owner.Uid, owner.Namespace).Count > 0;
 
-    private HashSet<string> LiveUids() => _store.All().Select(x => x.Obj.Uid).ToHashSet(StringComparer.Ordinal);
+    /// <summary>Whether another owner named in the dependent's ownerReferences still exists.</summary>
+    private bool OtherLiveOwner(StoredObject dependent, string goneUid)
+    {
+        if (dependent.OwnerUids!.All(u => u == goneUid)) return false;
+        var refs = dependent.ToJsonObject()["metadata"]?["ownerReferences"] as JsonArray;
+        foreach (var r in refs?.OfType<JsonObject>() ?? [])
+        {
+            var uid = r["uid"]?.ToString();
+            if (uid is null || uid == goneUid) continue;
+            var apiVersion = r["apiVersion"]?.ToString() ?? "";
+            var type = _registry.FindByKind(apiVersion, r["kind"]?.ToString() ?? "");
+            if (type is null) continue;
+            var ownerNs = type.Namespaced ? dependent.Namespace : "";
+            if (_store.UidExists(type.StorageKey, ownerNs, r["name"]?.ToString() ?? "", uid)) return true;
+        }
+        return false;
+    }
 
     public void OwnerDeleted(ResourceType rt, StoredObject owner, PropagationPolicy policy)
     {
@@ -73,10 +88,9 @@ internal sealed class GarbageCollector
 
     private async Task CollectDependentsAsync(string ownerUid, string ns, PropagationPolicy policy)
     {
-        var live = LiveUids();
         foreach (var (t, o) in DependentsOf(ownerUid, ns))
         {
-            var otherLiveOwner = o.OwnerUids!.Any(u => u != ownerUid && live.Contains(u));
+            var otherLiveOwner = OtherLiveOwner(o, ownerUid);
             if (otherLiveOwner) await RemoveOwnerReferenceAsync(t, o, ownerUid).ConfigureAwait(false);
             else
             {

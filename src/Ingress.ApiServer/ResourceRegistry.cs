@@ -137,6 +137,7 @@ public sealed class ResourceRegistry
                 Namespaced = scope != "Cluster", ShortNames = shortNames, Categories = categories,
                 HasStatusSubresource = v["subresources"]?["status"] is not null,
                 Columns = columns, BuiltIn = false, Storage = v["storage"]?.GetValue<bool>() ?? true,
+                Schema = v["schema"]?["openAPIV3Schema"]?.DeepClone() as JsonObject,
             });
         }
         return result;

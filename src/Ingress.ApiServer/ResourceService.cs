@@ -7,7 +7,7 @@ using Ingress.ApiServer.Storage;
 namespace Ingress.ApiServer;
 
 /// <summary>Options of one write, from the query string and the DeleteOptions body.</summary>
-internal sealed record WriteOptions(bool DryRun, string? FieldManager, bool Force = false);
+internal sealed record WriteOptions(bool DryRun, string? FieldManager, bool Force = false, bool StrictFields = false);
 
 /// <summary>What a write produced: the stored object (or the last state of a deleted one) and whether it was created.</summary>
 internal sealed record WriteResult(StoredObject Object, bool Created, byte[] Json);
@@ -88,6 +88,19 @@ internal sealed class ResourceService
                 $"Invalid value: \"{name}\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character");
     }
 
+    /// <summary>fieldValidation=Strict: fields a CRD's schema does not declare are a 400, as the real server answers.</summary>
+    private static void CheckStrictFields(ResourceType rt, JsonObject obj, WriteOptions options, JsonObject? old = null)
+    {
+        if (!options.StrictFields || rt.Schema is null) return;
+        var unknown = SchemaValidation.UnknownFields(obj, rt.Schema);
+        // Fields already stored (written without strict validation) are not this request's fault.
+        if (old is not null && unknown.Count > 0) unknown = unknown.Except(SchemaValidation.UnknownFields(old, rt.Schema)).ToList();
+        if (unknown.Count == 0) return;
+        throw ApiException.BadRequest(
+            $"{rt.Kind} in version \"{rt.Version}\" cannot be handled as a {rt.Kind}: strict decoding error: " +
+            string.Join(", ", unknown.Select(u => $"unknown field \"{u}\"")));
+    }
+
     private void RunAdmission(ResourceType rt, AdmissionOperation op, string? sub, JsonObject obj, JsonObject? old, WriteOptions options)
     {
         if (_hooks.Count == 0) return;
@@ -151,6 +164,7 @@ internal sealed class ResourceService
     public async Task<WriteResult> CreateAsync(ResourceType rt, string ns, JsonObject obj, WriteOptions options, bool admit = true)
     {
         CheckTypeMeta(rt, obj);
+        CheckStrictFields(rt, obj, options);
         var meta = Meta(obj);
         if (rt.Namespaced)
         {
@@ -214,6 +228,7 @@ internal sealed class ResourceService
             var old = current.ToJsonObject();
             var desired = mutate(current.ToJsonObject());
             CheckTypeMeta(rt, desired);
+            if (sub is null) CheckStrictFields(rt, desired, options, old);
             var meta = Meta(desired);
             var bodyName = Str(meta["name"]);
             if (!string.IsNullOrEmpty(bodyName) && bodyName != name)
@@ -225,8 +240,12 @@ internal sealed class ResourceService
             if (!string.IsNullOrEmpty(pinned) && pinned != current.ResourceVersion.ToString())
                 throw ApiException.Conflict(rt, name);
 
+            // A client that rewrites managedFields itself (kubectl's client-side to server-side apply
+            // migration does) is honoured; otherwise the server records the writer's fields.
+            var clientManagedFields = meta["managedFields"] is { } mf && !JsonNode.DeepEquals(mf, old["metadata"]?["managedFields"]);
             var result = Prepare(rt, old, desired, sub);
-            if (options.FieldManager is not null && sub is null && managerOperation == "Update") ManagedFields.Record(result, old, options.FieldManager, "Update", rt.ApiVersion);
+            if (options.FieldManager is not null && sub is null && managerOperation == "Update" && !clientManagedFields)
+                ManagedFields.Record(result, old, options.FieldManager, "Update", rt.ApiVersion);
             ApplyKindStrategy(rt, result);
             if (admit) RunAdmission(rt, AdmissionOperation.Update, sub, result, old, options);
             var rm = Meta(result);

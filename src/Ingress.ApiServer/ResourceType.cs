@@ -28,6 +28,8 @@ public sealed class ResourceType
     public bool BuiltIn { get; init; }
     /// <summary>Table columns after Name; empty means the default Age column.</summary>
     public IReadOnlyList<PrinterColumn> Columns { get; init; } = [];
+    /// <summary>The CRD version's openAPIV3Schema, for strict field validation (null for built-ins).</summary>
+    public System.Text.Json.Nodes.JsonObject? Schema { get; init; }
     /// <summary>The CRD version used for storage (all served versions share one store, no conversion).</summary>
     public bool Storage { get; init; } = true;
 

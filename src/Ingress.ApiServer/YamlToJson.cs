@@ -14,7 +14,11 @@ internal static class YamlToJson
         try { stream.Load(new StringReader(yaml)); }
         catch (YamlException ex) { throw ApiException.BadRequest($"error converting YAML to JSON: yaml: line {ex.Start.Line}: {ex.Message}"); }
         if (stream.Documents.Count == 0) return null;
-        return Node(stream.Documents[0].RootNode);
+        try { return Node(stream.Documents[0].RootNode); }
+        catch (Exception ex) when (ex is InvalidCastException or ArgumentException)
+        {
+            throw ApiException.BadRequest($"error converting YAML to JSON: {ex.Message}");
+        }
     }
 
     private static JsonNode? Node(YamlNode node) => node switch

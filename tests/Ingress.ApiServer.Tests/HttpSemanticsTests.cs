@@ -170,6 +170,16 @@ public sealed class HttpSemanticsTests(TestServer server) : IClassFixture<TestSe
     }
 
     [Fact]
+    public async Task StrictFieldValidationCatchesTopLevelTyposInBuiltInKinds()
+    {
+        var typo = JsonNode.Parse("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"typo-cm"},"datta":{"a":"1"}}""")!;
+        var (code, status) = await server.PostAsync(TestServer.ConfigMaps + "?fieldValidation=Strict", typo);
+        Assert.Equal(400, code);
+        Assert.Contains("unknown field \"datta\"", status["message"]!.ToString());
+        Assert.Equal(201, (await server.PostAsync(TestServer.ConfigMaps + "?fieldValidation=Strict", TestServer.ConfigMapObject("strict-ok", ("a", "1")))).Code);
+    }
+
+    [Fact]
     public async Task DryRunDoesNotPersist()
     {
         var (code, body) = await server.PostAsync(TestServer.ConfigMaps + "?dryRun=All", TestServer.ConfigMapObject("dry-cm"));
@@ -233,6 +243,23 @@ public sealed class HttpSemanticsTests(TestServer server) : IClassFixture<TestSe
         Assert.Equal(200, (await server.DeleteAsync(TestServer.ConfigMaps + "/bg-owner", JsonNode.Parse("""{"propagationPolicy":"Background"}""")!)).Code);
         Assert.Equal(404, (await server.GetAsync(TestServer.ConfigMaps + "/bg-owner")).Code);
         await TestServer.Eventually(async () => (await server.GetAsync(TestServer.ConfigMaps + "/" + child)).Code == 404, "child collected");
+    }
+
+    [Fact]
+    public async Task ADependentWithAnotherLiveOwnerOnlyLosesTheReference()
+    {
+        var (_, a) = await server.PostAsync(TestServer.ConfigMaps, TestServer.ConfigMapObject("two-a"));
+        var (_, b) = await server.PostAsync(TestServer.ConfigMaps, TestServer.ConfigMapObject("two-b"));
+        var child = TestServer.ConfigMapObject("two-child");
+        child["metadata"]!["ownerReferences"] = new JsonArray(
+            new JsonObject { ["apiVersion"] = "v1", ["kind"] = "ConfigMap", ["name"] = "two-a", ["uid"] = Meta(a, "uid") },
+            new JsonObject { ["apiVersion"] = "v1", ["kind"] = "ConfigMap", ["name"] = "two-b", ["uid"] = Meta(b, "uid") });
+        await server.PostAsync(TestServer.ConfigMaps, child);
+        await server.DeleteAsync(TestServer.ConfigMaps + "/two-a");
+        await TestServer.Eventually(async () =>
+            (await server.GetAsync(TestServer.ConfigMaps + "/two-child")).Body["metadata"]?["ownerReferences"]?.AsArray().Count == 1, "reference to two-a removed");
+        await server.DeleteAsync(TestServer.ConfigMaps + "/two-b");
+        await TestServer.Eventually(async () => (await server.GetAsync(TestServer.ConfigMaps + "/two-child")).Code == 404, "child collected with its last owner");
     }
 
     [Fact]
@@ -311,6 +338,25 @@ public sealed class HttpSemanticsTests(TestServer server) : IClassFixture<TestSe
             Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
             var status = JsonNode.Parse(await r.Content.ReadAsStringAsync())!;
             Assert.Contains("json parse error", status["message"]!.ToString());
+        }
+        foreach (var (body, type) in new[]
+                 {
+                     ("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"dup","name":"dup2"}}""", "application/json"),
+                     ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: [unclosed\n", "application/yaml"),
+                     ("[1,2]", "application/json"),
+                 })
+        {
+            using var bad = new HttpRequestMessage(HttpMethod.Post, TestServer.ConfigMaps) { Content = new StringContent(body, Encoding.UTF8) };
+            bad.Content.Headers.ContentType = new(type);
+            using var r = await server.Http.SendAsync(bad);
+            Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+            Assert.Equal("BadRequest", JsonNode.Parse(await r.Content.ReadAsStringAsync())!["reason"]!.ToString());
+        }
+        using (var badApply = new HttpRequestMessage(HttpMethod.Patch, TestServer.ConfigMaps + "/x?fieldManager=m") { Content = new StringContent("a: b: c", Encoding.UTF8) })
+        {
+            badApply.Content.Headers.ContentType = new("application/apply-patch+yaml");
+            using var r = await server.Http.SendAsync(badApply);
+            Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
         }
         var (unknown, notFound) = await server.GetAsync("/apis/nope.example.com/v1/namespaces/default/widgets");
         Assert.Equal(404, unknown);
@@ -395,6 +441,30 @@ public sealed class HttpSemanticsTests(TestServer server) : IClassFixture<TestSe
     }
 
     [Fact]
+    public async Task ProtobufIsEncodedWhenAskedForAndDecodesBack()
+    {
+        await server.PostAsync(TestServer.ConfigMaps, TestServer.ConfigMapObject("pb-enc", ("k", "v")));
+        using var get = new HttpRequestMessage(HttpMethod.Get, TestServer.ConfigMaps + "/pb-enc");
+        get.Headers.TryAddWithoutValidation("Accept", "application/vnd.kubernetes.protobuf,application/json");
+        using var response = await server.Http.SendAsync(get);
+        Assert.Equal("application/vnd.kubernetes.protobuf", response.Content.Headers.ContentType!.MediaType);
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        Assert.Equal("k8s\0"u8.ToArray(), bytes[..4]);
+        // Post the same bytes back under another name: the server must decode what it encodes.
+        var text = Encoding.Latin1.GetString(bytes).Replace("pb-enc", "pb-dec");
+        using var post = new HttpRequestMessage(HttpMethod.Post, TestServer.ConfigMaps) { Content = new ByteArrayContent(Encoding.Latin1.GetBytes(text)) };
+        post.Content.Headers.ContentType = new("application/vnd.kubernetes.protobuf");
+        // Stored metadata (uid, resourceVersion) is in the bytes; resourceVersion must be dropped on create.
+        using var created = await server.Http.SendAsync(post);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var (_, body) = await server.GetAsync(TestServer.ConfigMaps + "/pb-dec");
+        Assert.Equal("v", body["data"]!["k"]!.ToString());
+        using var garbage = new HttpRequestMessage(HttpMethod.Post, TestServer.ConfigMaps) { Content = new ByteArrayContent([1, 2, 3, 4, 5]) };
+        garbage.Content.Headers.ContentType = new("application/vnd.kubernetes.protobuf");
+        Assert.Equal(HttpStatusCode.BadRequest, (await server.Http.SendAsync(garbage)).StatusCode);
+    }
+
+    [Fact]
     public async Task NamespaceDeletionRemovesItsContents()
     {
         Assert.Equal(201, (await server.PostAsync("/api/v1/namespaces", new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = "doomed" } })).Code);
@@ -448,5 +518,42 @@ public sealed class ServerOptionsTests
         Assert.NotEmpty(events);
         Assert.All(events, e => Assert.Equal("BOOKMARK", e["type"]!.ToString()));
         Assert.Equal(host.ResourceVersion.ToString(), events[^1]["object"]!["metadata"]!["resourceVersion"]!.ToString());
+    }
+
+    [Fact]
+    public async Task ServesHttpsWithTheGivenCertificate()
+    {
+        using var key = System.Security.Cryptography.RSA.Create(2048);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=127.0.0.1", key,
+            System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        using var cert = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        var dir = Directory.CreateTempSubdirectory("apiserver-tls-").FullName;
+        var pfx = Path.Combine(dir, "server.pfx");
+        await File.WriteAllBytesAsync(pfx, cert.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12, "pw"));
+        try
+        {
+            await using var host = new ApiServerHost(new ApiServerOptions { TlsCertificatePath = pfx, TlsKeyPathOrPassword = "pw" });
+            await host.StartAsync();
+            Assert.Equal("https", host.BaseUri.Scheme);
+            var thumbprint = cert.Thumbprint;
+            using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, c, _, _) => c?.Thumbprint == thumbprint };
+            using var http = new HttpClient(handler) { BaseAddress = host.BaseUri };
+            var version = JsonNode.Parse(await http.GetStringAsync("/version"))!;
+            Assert.Equal("1", version["major"]!.ToString());
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public async Task StoppingEndsOpenWatches()
+    {
+        var host = new ApiServerHost();
+        await host.StartAsync();
+        using var http = new HttpClient { BaseAddress = host.BaseUri, Timeout = Timeout.InfiniteTimeSpan };
+        using var response = await http.GetAsync("/api/v1/namespaces/default/configmaps?watch=true", HttpCompletionOption.ResponseHeadersRead);
+        var body = response.Content.ReadAsStringAsync();
+        await host.DisposeAsync();
+        // The stream ends (rather than holding shutdown for the host's drain timeout).
+        await body.WaitAsync(TimeSpan.FromSeconds(20));
     }
 }

@@ -228,4 +228,136 @@ public sealed class KubectlTests(TestServer server) : IClassFixture<TestServer>
         Assert.NotEqual(0, code);
         Assert.Contains("services.serving.knative.dev \"nothere\" not found", err);
     }
+
+    [Theory]
+    [InlineData("kubectl")]
+    [InlineData("/usr/lib/google-cloud-sdk/bin/kubectl.1.33")]
+    [InlineData("/usr/lib/google-cloud-sdk/bin/kubectl.1.27")]
+    public async Task CreateBuiltInKindsWithEveryKubectl(string binary)
+    {
+        // kubectl 1.32 and later send these as protobuf; older ones as JSON.
+        var suffix = binary == "kubectl" ? "default" : binary[^2..];
+        foreach (var args in new[]
+                 {
+                     $"create configmap pb-{suffix} --from-literal=a=1 --from-literal=b=2",
+                     $"create secret generic pb-{suffix} --from-literal=token=s3cret",
+                     $"create namespace pb-{suffix}",
+                     $"create serviceaccount pb-{suffix}",
+                     $"create deployment pb-{suffix} --image=example/web --replicas=2 --port=8080",
+                     $"create service clusterip pb-{suffix} --tcp=80:8080",
+                 })
+        {
+            var (code, _, err) = await server.KubectlAsync(args, binary: binary);
+            Assert.True(code == 0, $"{binary} {args}: {err}");
+        }
+        var (_, cm) = await server.GetAsync($"{TestServer.ConfigMaps}/pb-{suffix}");
+        Assert.Equal("""{"a":"1","b":"2"}""", cm["data"]!.ToJsonString());
+        Assert.Null(cm["metadata"]!["generateName"]);
+        var (_, secret) = await server.GetAsync($"/api/v1/namespaces/default/secrets/pb-{suffix}");
+        Assert.Equal(Convert.ToBase64String("s3cret"u8.ToArray()), secret["data"]!["token"]!.ToString());
+        Assert.Equal(200, (await server.GetAsync($"/api/v1/namespaces/pb-{suffix}")).Code);
+        var (_, deployment) = await server.GetAsync($"/apis/apps/v1/namespaces/default/deployments/pb-{suffix}");
+        Assert.Equal(2, deployment["spec"]!["replicas"]!.GetValue<int>());
+        var container = deployment["spec"]!["template"]!["spec"]!["containers"]![0]!;
+        Assert.Equal("example/web", container["image"]!.ToString());
+        Assert.Equal(8080, container["ports"]![0]!["containerPort"]!.GetValue<int>());
+        Assert.Equal($"pb-{suffix}", deployment["spec"]!["selector"]!["matchLabels"]!["app"]!.ToString());
+        var (_, service) = await server.GetAsync($"/api/v1/namespaces/default/services/pb-{suffix}");
+        Assert.Equal(80, service["spec"]!["ports"]![0]!["port"]!.GetValue<int>());
+        Assert.Equal(8080, service["spec"]!["ports"]![0]!["targetPort"]!.GetValue<int>());
+        var (getCode, text, getErr) = await server.KubectlAsync($"get configmap pb-{suffix} -o jsonpath={{.data.b}}", binary: binary);
+        Assert.True(getCode == 0, getErr);
+        Assert.Equal("2", text);
+    }
+
+    [Theory]
+    [InlineData("/usr/lib/google-cloud-sdk/bin/kubectl.1.27")]
+    [InlineData("/usr/lib/google-cloud-sdk/bin/kubectl.1.30")]
+    public async Task ApplyWithOlderKubectlNeedsNoExtraFlags(string binary)
+    {
+        var v = binary[^2..];
+        var ksvc = server.WriteFile($"old-{v}.yaml", KsvcYaml($"old-{v}", "example/1"));
+        var cm = server.WriteFile($"old-cm-{v}.yaml", ConfigMapYaml($"old-cm-{v}", "1", "2"));
+        foreach (var (file, edit) in new[] { (ksvc, (Action)(() => File.WriteAllText(ksvc, KsvcYaml($"old-{v}", "example/2")))), (cm, () => File.WriteAllText(cm, ConfigMapYaml($"old-cm-{v}", "1", "9"))) })
+        {
+            var (code, _, err) = await server.KubectlAsync($"apply -f {file}", binary: binary);
+            Assert.True(code == 0, err);
+            edit();
+            (code, var stdout, err) = await server.KubectlAsync($"apply -f {file}", binary: binary);
+            Assert.True(code == 0, err);
+            Assert.Contains("configured", stdout);
+        }
+        Assert.Equal("example/2", (await server.GetAsync($"{TestServer.Ksvc}/old-{v}")).Body["spec"]!["template"]!["spec"]!["containers"]![0]!["image"]!.ToString());
+        Assert.Equal("9", (await server.GetAsync($"{TestServer.ConfigMaps}/old-cm-{v}")).Body["data"]!["b"]!.ToString());
+    }
+
+    [Fact]
+    public async Task ApplyRejectsFieldsTheSchemaDoesNotDeclare()
+    {
+        await Ok("apply -f -", """
+            apiVersion: apiextensions.k8s.io/v1
+            kind: CustomResourceDefinition
+            metadata:
+              name: gadgets.example.com
+            spec:
+              group: example.com
+              names: {kind: Gadget, plural: gadgets, singular: gadget}
+              scope: Namespaced
+              versions:
+              - name: v1
+                served: true
+                storage: true
+                schema:
+                  openAPIV3Schema:
+                    type: object
+                    properties:
+                      spec:
+                        type: object
+                        properties:
+                          size: {type: integer}
+                          labels:
+                            type: object
+                            additionalProperties: {type: string}
+            """);
+        var (code, _, err) = await server.KubectlAsync("apply -f -", """
+            apiVersion: example.com/v1
+            kind: Gadget
+            metadata: {name: typo}
+            spec: {size: 1, colour: red}
+            """);
+        Assert.NotEqual(0, code);
+        Assert.Contains("strict decoding error: unknown field \"spec.colour\"", err);
+        await Ok("apply -f -", """
+            apiVersion: example.com/v1
+            kind: Gadget
+            metadata: {name: fine}
+            spec: {size: 1, labels: {any: thing}}
+            """);
+        // Without strict validation (a controller's write) the field is accepted as sent.
+        var (created, _) = await server.PostAsync("/apis/example.com/v1/namespaces/default/gadgets",
+            JsonNode.Parse("""{"apiVersion":"example.com/v1","kind":"Gadget","metadata":{"name":"lenient"},"spec":{"colour":"red"}}""")!);
+        Assert.Equal(201, created);
+    }
+
+    [Fact]
+    public async Task DescribeListsEventsAboutTheObject()
+    {
+        var (_, cm) = await server.PostAsync(TestServer.ConfigMaps, TestServer.ConfigMapObject("evented-cm", ("a", "1")));
+        var ev = new JsonObject
+        {
+            ["apiVersion"] = "v1", ["kind"] = "Event",
+            ["metadata"] = new JsonObject { ["name"] = "evented-cm.1" },
+            ["involvedObject"] = new JsonObject
+            {
+                ["apiVersion"] = "v1", ["kind"] = "ConfigMap", ["name"] = "evented-cm", ["namespace"] = "default",
+                ["uid"] = cm["metadata"]!["uid"]!.ToString(),
+            },
+            ["reason"] = "Configured", ["message"] = "configuration was read", ["type"] = "Normal", ["count"] = 1,
+            ["firstTimestamp"] = "2026-01-01T00:00:00Z", ["lastTimestamp"] = "2026-01-01T00:00:00Z",
+            ["source"] = new JsonObject { ["component"] = "test" },
+        };
+        Assert.Equal(201, (await server.PostAsync("/api/v1/namespaces/default/events", ev)).Code);
+        var text = await Ok("describe configmap evented-cm");
+        Assert.Matches(@"Normal\s+Configured\s+.*configuration was read", text);
+    }
 }

@@ -58,6 +58,34 @@ internal static class OpenApi
         };
     }
 
+    public const string V2ProtobufContentType = "application/octet-stream"; // what the real server answers; Go rejects the "@" media type
+
+    /// <summary>
+    /// A minimal OpenAPI v2 document in gnostic's protobuf form (swagger "2.0", info, empty paths and
+    /// definitions). kubectl 1.27 and 1.28 fetch only this for client-side validation; with no schema for
+    /// a kind they skip validating it, so plain <c>kubectl apply</c> works for them too.
+    /// </summary>
+    public static byte[] V2Protobuf()
+    {
+        using var ms = new MemoryStream();
+        var o = new Google.Protobuf.CodedOutputStream(ms);
+        o.WriteTag(1, Google.Protobuf.WireFormat.WireType.LengthDelimited);
+        o.WriteString("2.0");
+        using var info = new MemoryStream();
+        var io = new Google.Protobuf.CodedOutputStream(info);
+        io.WriteTag(1, Google.Protobuf.WireFormat.WireType.LengthDelimited);
+        io.WriteString("Kubernetes");
+        io.WriteTag(2, Google.Protobuf.WireFormat.WireType.LengthDelimited);
+        io.WriteString("v1.32.0");
+        io.Flush();
+        o.WriteTag(2, Google.Protobuf.WireFormat.WireType.LengthDelimited);
+        o.WriteBytes(Google.Protobuf.ByteString.CopyFrom(info.ToArray()));
+        o.WriteTag(8, Google.Protobuf.WireFormat.WireType.LengthDelimited);
+        o.WriteBytes(Google.Protobuf.ByteString.Empty);
+        o.Flush();
+        return ms.ToArray();
+    }
+
     private static string ReverseDomain(string group) =>
         group.Length == 0 ? "io.k8s.api.core" : string.Join('.', group.Split('.').Reverse());
 }

@@ -20,6 +20,9 @@ internal sealed partial class RequestHandler
     private static readonly Dictionary<string, JsonObject> NoSchemas = new();
     public string ServerAddress { get; set; } = "127.0.0.1:0";
 
+    /// <summary>Cancelled when the host stops, so open watches end instead of holding shutdown.</summary>
+    public CancellationToken Stopping { get; set; }
+
     public RequestHandler(ResourceService service, ResourceRegistry registry, ApiServerOptions options, ILogger log, ApiServerMetrics metrics)
     {
         _service = service;
@@ -123,6 +126,14 @@ internal sealed partial class RequestHandler
 
     private async Task OpenApiAsync(HttpContext ctx, string[] segs)
     {
+        if (segs.Length == 2 && segs[1] == "v2")
+        {
+            var pb = OpenApi.V2Protobuf();
+            ctx.Response.ContentType = OpenApi.V2ProtobufContentType;
+            ctx.Response.ContentLength = pb.Length;
+            await ctx.Response.Body.WriteAsync(pb);
+            return;
+        }
         if (segs.Length >= 2 && segs[1] == "v3")
         {
             if (segs.Length == 2) { await WriteJsonAsync(ctx, OpenApi.Index(_registry)); return; }
@@ -152,7 +163,8 @@ internal sealed partial class RequestHandler
         if (rt.Namespaced && ns.Length == 0 && !(name is null && method == "GET")) throw NotFoundPath();
         if (!rt.Namespaced && ns.Length > 0) throw NotFoundPath();
         var q = ctx.Request.Query;
-        var options = new WriteOptions(q["dryRun"].ToString() == "All", NullIfEmpty(q["fieldManager"].ToString()), q["force"].ToString() == "true");
+        var options = new WriteOptions(q["dryRun"].ToString() == "All", NullIfEmpty(q["fieldManager"].ToString()), q["force"].ToString() == "true",
+            q["fieldValidation"].ToString() == "Strict");
 
         switch (method)
         {
@@ -282,9 +294,25 @@ internal sealed partial class RequestHandler
 
     private static JsonNode? ParseJson(byte[] bytes)
     {
-        try { return JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { AllowTrailingCommas = false }); }
+        try
+        {
+            var node = JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { AllowTrailingCommas = false });
+            Materialize(node);
+            return node;
+        }
         catch (JsonException e) { throw ApiException.BadRequest($"the body of the request was in an unknown format: json parse error: {e.Message}"); }
-        catch (ArgumentException e) { throw ApiException.BadRequest($"the body of the request was in an unknown format: {e.Message}"); }
+        catch (ArgumentException e) { throw ApiException.BadRequest($"the body of the request was in an unknown format: json parse error: duplicate field: {e.Message}"); }
+    }
+
+    /// <summary>JsonObject parses lazily; walking it now turns a duplicate key into a 400 here rather
+    /// than an exception deep inside a handler.</summary>
+    private static void Materialize(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject o: foreach (var (_, v) in o) Materialize(v); break;
+            case JsonArray a: foreach (var v in a) Materialize(v); break;
+        }
     }
 
     private async Task<JsonObject> ReadObjectAsync(HttpContext ctx, ResourceType rt)
@@ -364,8 +392,9 @@ internal sealed partial class RequestHandler
     private static async Task WriteListAsync(HttpContext ctx, ResourceType rt, List<(byte[] Json, string ApiVersion)> items, long rv, string? next, long? remaining)
     {
         ctx.Response.ContentType = "application/json";
-        var buffer = new ArrayBufferWriter<byte>(4096 + items.Sum(i => i.Json.Length + 1));
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true, Encoder = JsonOptions.Compact.Encoder }))
+        // Written straight into the response pipe: large lists never get a second full-size buffer.
+        var writer = ctx.Response.BodyWriter;
+        await using (var w = new Utf8JsonWriter(writer, new JsonWriterOptions { SkipValidation = true, Encoder = JsonOptions.Compact.Encoder }))
         {
             w.WriteStartObject();
             w.WriteString("kind", rt.ListKind);
@@ -376,14 +405,23 @@ internal sealed partial class RequestHandler
             if (remaining is not null) w.WriteNumber("remainingItemCount", remaining.Value);
             w.WriteEndObject();
             w.WriteStartArray("items");
-            foreach (var (json, apiVersion) in items) w.WriteRawValue(apiVersion == rt.ApiVersion ? json : Rewrite(json, rt), skipInputValidation: true);
+            var pending = 0;
+            foreach (var (json, apiVersion) in items)
+            {
+                w.WriteRawValue(apiVersion == rt.ApiVersion ? json : Rewrite(json, rt), skipInputValidation: true);
+                pending += json.Length;
+                if (pending > 256 * 1024)
+                {
+                    await w.FlushAsync();
+                    pending = 0;
+                }
+            }
             w.WriteEndArray();
             w.WriteEndObject();
+            await w.FlushAsync();
         }
-        ctx.Response.ContentLength = buffer.WrittenCount;
-        await ctx.Response.Body.WriteAsync(buffer.WrittenMemory);
+        await writer.FlushAsync();
     }
-
 
     private async Task WatchAsync(HttpContext ctx, ResourceType rt, string ns, string accept)
     {
@@ -416,7 +454,7 @@ internal sealed partial class RequestHandler
             return;
         }
         _metrics.Watchers.Add(1);
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, Stopping);
         if (timeout != Timeout.InfiniteTimeSpan) cts.CancelAfter(timeout);
         var first = true;
         try

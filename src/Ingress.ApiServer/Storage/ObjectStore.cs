@@ -15,6 +15,43 @@ internal sealed class ObjectStore : IDisposable
 {
     private readonly object _sync = new();
     private readonly Dictionary<string, Dictionary<string, StoredObject>> _buckets = new(StringComparer.Ordinal);
+    /// <summary>Per bucket, its objects sorted by key; dropped on every write to the bucket so repeated
+    /// lists (informers, kubectl get) of an unchanged resource skip the sort.</summary>
+    private readonly Dictionary<string, StoredObject[]> _sorted = new(StringComparer.Ordinal);
+    /// <summary>Owner uid → objects naming it in ownerReferences, so garbage collection never scans the store.</summary>
+    private readonly Dictionary<string, HashSet<(string StorageKey, string Key)>> _dependents = new(StringComparer.Ordinal);
+
+    private void Index(string storageKey, StoredObject? before, StoredObject? after)
+    {
+        if (before?.OwnerUids is { } oldOwners)
+            foreach (var uid in oldOwners)
+                if (_dependents.TryGetValue(uid, out var set) && set.Remove((storageKey, before.Key)) && set.Count == 0) _dependents.Remove(uid);
+        if (after?.OwnerUids is { } newOwners)
+            foreach (var uid in newOwners)
+            {
+                if (!_dependents.TryGetValue(uid, out var set)) _dependents[uid] = set = [];
+                set.Add((storageKey, after.Key));
+            }
+    }
+
+    /// <summary>Objects whose ownerReferences name <paramref name="ownerUid"/>.</summary>
+    public List<(string StorageKey, StoredObject Obj)> DependentsOf(string ownerUid)
+    {
+        lock (_sync)
+        {
+            var result = new List<(string, StoredObject)>();
+            if (!_dependents.TryGetValue(ownerUid, out var set)) return result;
+            foreach (var (storageKey, key) in set)
+                if (_buckets.TryGetValue(storageKey, out var b) && b.TryGetValue(key, out var o)) result.Add((storageKey, o));
+            return result;
+        }
+    }
+
+    /// <summary>Whether an object with this uid exists (owner liveness for garbage collection).</summary>
+    public bool UidExists(string storageKey, string ns, string name, string uid)
+    {
+        lock (_sync) return _buckets.TryGetValue(storageKey, out var b) && b.TryGetValue(KeyOf(ns, name), out var o) && o.Uid == uid;
+    }
     private readonly WatchHub _hub;
     private readonly WriteAheadLog? _wal;
     private readonly int _snapshotEvery;
@@ -43,9 +80,20 @@ internal sealed class ObjectStore : IDisposable
             _rv = Math.Max(_rv, r.ResourceVersion);
             if (r.Op == WalOp.SnapshotEnd) return;
             var bucket = Bucket(r.StorageKey);
+            _sorted.Remove(r.StorageKey);
             var key = r.Namespace.Length == 0 ? r.Name : r.Namespace + "/" + r.Name;
-            if (r.Op == WalOp.Put) bucket[key] = StoredObject.FromBytes(r.Json!, r.ResourceVersion);
-            else bucket.Remove(key);
+            bucket.TryGetValue(key, out var before);
+            if (r.Op == WalOp.Put)
+            {
+                var after = StoredObject.FromBytes(r.Json!, r.ResourceVersion);
+                bucket[key] = after;
+                Index(r.StorageKey, before, after);
+            }
+            else
+            {
+                bucket.Remove(key);
+                Index(r.StorageKey, before, null);
+            }
         });
         _hub.ResetHistory(_rv);
     }
@@ -66,16 +114,22 @@ internal sealed class ObjectStore : IDisposable
     /// <summary>Objects of one resource (optionally one namespace), sorted by key, and the store's version.</summary>
     public (List<StoredObject> Items, long ResourceVersion) List(string storageKey, string? ns)
     {
-        List<StoredObject> items;
+        StoredObject[]? sorted;
         long rv;
         lock (_sync)
         {
             rv = _rv;
             if (!_buckets.TryGetValue(storageKey, out var b)) return ([], rv);
-            items = new List<StoredObject>(ns is null ? b.Count : 16);
-            foreach (var o in b.Values) if (ns is null || o.Namespace == ns) items.Add(o);
+            if (!_sorted.TryGetValue(storageKey, out sorted))
+            {
+                sorted = new StoredObject[b.Count];
+                b.Values.CopyTo(sorted, 0);
+                Array.Sort(sorted, static (x, y) => string.CompareOrdinal(x.Key, y.Key));
+                _sorted[storageKey] = sorted;
+            }
         }
-        items.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+        var items = new List<StoredObject>(ns is null ? sorted.Length : 16);
+        foreach (var o in sorted) if (ns is null || o.Namespace == ns) items.Add(o);
         return (items, rv);
     }
 
@@ -105,6 +159,7 @@ internal sealed class ObjectStore : IDisposable
             var bucket = Bucket(storageKey);
             var key = KeyOf(ns, name);
             bucket.TryGetValue(key, out var current);
+            _sorted.Remove(storageKey);
             if (expectedRv == 0 && current is not null) return (CommitOutcome.AlreadyExists, current, Task.CompletedTask);
             if (expectedRv > 0 && current is null) return (CommitOutcome.NotFound, null, Task.CompletedTask);
             if (expectedRv > 0 && current!.ResourceVersion != expectedRv) return (CommitOutcome.VersionMismatch, current, Task.CompletedTask);
@@ -117,6 +172,7 @@ internal sealed class ObjectStore : IDisposable
                 var lastBytes = StoredObject.Serialize(last);
                 stored = StoredObject.From(last, lastBytes, rv);
                 bucket.Remove(key);
+                Index(storageKey, current, null);
                 durable = _wal?.Append(new WalRecord(WalOp.Delete, rv, storageKey, ns, name, null)) ?? Task.CompletedTask;
                 _hub.Publish(new WatchEvent(WatchEventType.Deleted, storageKey, stored, current));
             }
@@ -126,6 +182,7 @@ internal sealed class ObjectStore : IDisposable
                 var bytes = StoredObject.Serialize(newObject);
                 stored = StoredObject.From(newObject, bytes, rv);
                 bucket[key] = stored;
+                Index(storageKey, current, stored);
                 durable = _wal?.Append(new WalRecord(WalOp.Put, rv, storageKey, ns, name, bytes)) ?? Task.CompletedTask;
                 _hub.Publish(new WatchEvent(current is null ? WatchEventType.Added : WatchEventType.Modified, storageKey, stored, current));
             }

@@ -17,7 +17,9 @@ internal sealed class StoredObject
     public KeyValuePair<string, string>[]? Labels { get; init; }
     public string[]? OwnerUids { get; init; }
 
-    public string Key => Namespace.Length == 0 ? Name : Namespace + "/" + Name;
+    private string? _key;
+    /// <summary>namespace/name, cached: lists sort and page by it.</summary>
+    public string Key => _key ??= Namespace.Length == 0 ? Name : Namespace + "/" + Name;
 
     public string? Label(string key)
     {
