@@ -55,8 +55,10 @@ public class ProbeTargetPlannerTests
         ];
         var targets = ProbeTargetPlanner.TargetsForGateway("foo.bar", servers, ServicePorts, subsets);
         Assert.Equal(3, targets.Count);
-        Assert.Equal((["10.0.0.1", "10.0.0.2"], 8080, 80, "http://foo.bar:80"), (targets[0].PodIPs.ToArray(), targets[0].PodPort, targets[0].Port, targets[0].Url));
-        Assert.Equal((["10.0.1.1"], 9080, 80, "http://foo.bar:80"), (targets[1].PodIPs.ToArray(), targets[1].PodPort, targets[1].Port, targets[1].Url));
+        Assert.Equal(["10.0.0.1", "10.0.0.2"], targets[0].PodIPs);
+        Assert.Equal((8080, 80, "http://foo.bar:80"), (targets[0].PodPort, targets[0].Port, targets[0].Url));
+        Assert.Equal(["10.0.1.1"], targets[1].PodIPs);
+        Assert.Equal((9080, 80, "http://foo.bar:80"), (targets[1].PodPort, targets[1].Port, targets[1].Url));
         Assert.Equal((8443, 443, "https://foo.bar:443"), (targets[2].PodPort, targets[2].Port, targets[2].Url));
     }
 
