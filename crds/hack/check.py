@@ -27,7 +27,7 @@ def walk(n, path, is_prop):
     for k in n:
         if k not in ("description","type","format","enum","required","properties","items","additionalProperties",
                      "x-kubernetes-int-or-string","x-kubernetes-preserve-unknown-fields","anyOf","x-kubernetes-map-type",
-                     "x-kubernetes-list-type","x-kubernetes-list-map-keys","minimum","maximum","default"):
+                     "x-kubernetes-list-type","x-kubernetes-list-map-keys","minimum","maximum","default","pattern"):
             errs.append(f"{path}: unexpected key {k}")
 for f in sys.argv[1:]:
     docs = list(yaml.safe_load_all(open(f)))

@@ -33,8 +33,15 @@ def ios(desc):
     return {"description": desc, "anyOf": [{"type": "integer"}, {"type": "string"}],
             "x-kubernetes-int-or-string": True}
 
+# The Kubernetes resource.Quantity grammar: a signed decimal number with an optional binary (Ki..Ei), decimal
+# (n, u, m, k, M..E) or exponent suffix. Kubernetes applies a pattern only to string values.
+QUANTITY_PATTERN = (r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|"
+                    r"([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$")
+
 def quantity(desc):
-    return ios(desc)
+    d = ios(desc)
+    d["pattern"] = QUANTITY_PATTERN
+    return d
 
 def arr(desc, items, **kw):
     d = {"description": desc, "type": "array", "items": items}

@@ -1,6 +1,6 @@
 # Validates every object in the example files against our CRD schemas: unknown fields (which the API server would
 # prune), types, enums and required properties. ConfigMaps: data values must be strings.
-import sys, glob, yaml
+import re, sys, glob, yaml
 crds = {}
 for f in glob.glob(sys.argv[1] + "/*.yaml") + glob.glob(sys.argv[1] + "/istio/*.yaml"):
     c = yaml.safe_load(open(f))
@@ -10,6 +10,8 @@ errs = []
 def check(node, sch, path):
     if sch.get("x-kubernetes-int-or-string"):
         if not isinstance(node, (int, str)): errs.append(f"{path}: want int-or-string")
+        elif isinstance(node, str) and "pattern" in sch and not re.search(sch["pattern"], node):
+            errs.append(f"{path}: {node!r} does not match {sch['pattern']}")
         return
     t = sch.get("type")
     if t == "object":

@@ -33,6 +33,42 @@ public static class ModelGenerator
             .ToList();
     }
 
+    /// <summary>The committed generated files (relative path → content).</summary>
+    public static SortedDictionary<string, string> ReadCommitted(string repoRoot)
+    {
+        var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var path in ExistingGeneratedFiles(repoRoot))
+        {
+            files[path] = File.ReadAllText(Path.Combine(repoRoot, path));
+        }
+        return files;
+    }
+
+    /// <summary>
+    /// What differs between what the generator writes and what is committed: <c>differs: path</c> (edited or out of
+    /// date), <c>missing: path</c> (not committed), <c>stale: path</c> (committed but no longer generated).
+    /// </summary>
+    public static List<string> Differences(IReadOnlyDictionary<string, string> generated, IReadOnlyDictionary<string, string> committed)
+    {
+        var result = new List<string>();
+        foreach (var (path, content) in generated.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            if (!committed.TryGetValue(path, out var existing))
+            {
+                result.Add($"missing: {path}");
+            }
+            else if (!string.Equals(existing, content, StringComparison.Ordinal))
+            {
+                result.Add($"differs: {path}");
+            }
+        }
+        foreach (var path in committed.Keys.Where(p => !generated.ContainsKey(p)).Order(StringComparer.Ordinal))
+        {
+            result.Add($"stale: {path}");
+        }
+        return result;
+    }
+
     /// <summary>Finds the repository root (the directory holding Ingress.sln) from a starting directory upwards.</summary>
     public static string FindRepoRoot(string start)
     {

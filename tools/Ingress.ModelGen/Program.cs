@@ -28,40 +28,33 @@ public static class Program
         try
         {
             var root = Path.GetFullPath(repo ?? ModelGenerator.FindRepoRoot(Directory.GetCurrentDirectory()));
-            var files = ModelGenerator.Generate(root);
-            var existing = ModelGenerator.ExistingGeneratedFiles(root);
-            int written = 0, unchanged = 0, deleted = 0;
-            foreach (var (path, content) in files)
+            var generated = ModelGenerator.Generate(root);
+            var differences = ModelGenerator.Differences(generated, ModelGenerator.ReadCommitted(root));
+            if (check)
             {
+                differences.ForEach(Console.WriteLine);
+                Console.WriteLine(differences.Count == 0
+                    ? $"{generated.Count} generated files up to date"
+                    : $"{differences.Count} of the generated files are out of date; run: dotnet run --project tools/Ingress.ModelGen -- --repo .");
+                return differences.Count == 0 ? 0 : 1;
+            }
+            foreach (var line in differences)
+            {
+                var path = line[(line.IndexOf(' ', StringComparison.Ordinal) + 1)..];
                 var full = Path.Combine(root, path);
-                if (File.Exists(full) && File.ReadAllText(full) == content)
+                if (line.StartsWith("stale:", StringComparison.Ordinal))
                 {
-                    unchanged++;
-                    continue;
+                    File.Delete(full);
                 }
-                written++;
-                if (check)
+                else
                 {
-                    Console.WriteLine($"differs: {path}");
-                    continue;
+                    Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+                    File.WriteAllText(full, generated[path]);
                 }
-                Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-                File.WriteAllText(full, content);
+                Console.WriteLine(line);
             }
-            foreach (var stale in existing.Where(p => !files.ContainsKey(p)))
-            {
-                deleted++;
-                if (check)
-                {
-                    Console.WriteLine($"stale: {stale}");
-                    continue;
-                }
-                File.Delete(Path.Combine(root, stale));
-            }
-            Console.WriteLine(check
-                ? $"{written} would change, {deleted} stale, {unchanged} up to date"
-                : $"{written} written, {deleted} deleted, {unchanged} unchanged");
-            return check && written + deleted > 0 ? 1 : 0;
+            Console.WriteLine($"{generated.Count} generated files, {differences.Count} changed");
+            return 0;
         }
         catch (GeneratorException e)
         {

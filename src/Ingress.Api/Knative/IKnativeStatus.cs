@@ -43,9 +43,12 @@ public static class ConditionTypes
 
 public partial class Condition
 {
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsTrue => Status == ConditionStatus.True;
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsFalse => Status == ConditionStatus.False;
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsUnknown => Status == ConditionStatus.Unknown;
 }

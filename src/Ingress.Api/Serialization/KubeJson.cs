@@ -74,4 +74,22 @@ public static class KubeJson
         }
         return (IKubernetesObject)FromNode(obj, known.Type);
     }
+
+    /// <summary>Typed value → YAML (block style, via <see cref="KubeYaml"/>).</summary>
+    public static string ToYaml<T>(T value) => KubeYaml.Serialize(ToNode(value));
+
+    /// <summary>One YAML document → typed value.</summary>
+    public static T FromYaml<T>(string yaml) =>
+        FromNode<T>(KubeYaml.Parse(yaml) ?? throw new JsonException("empty YAML document"));
+
+    /// <summary>
+    /// Every object of a multi-document manifest, each read as its <see cref="KnownKinds">known kind</see>
+    /// (what <c>kubectl apply -f</c> would send).
+    /// </summary>
+    public static IReadOnlyList<IKubernetesObject> ReadManifests(string yaml) =>
+        KubeYaml.ParseDocuments(yaml).Select(FromNodeKnown).ToList();
+
+    /// <summary>Objects → a multi-document YAML stream.</summary>
+    public static string WriteManifests(IEnumerable<IKubernetesObject> objects) =>
+        KubeYaml.SerializeDocuments(objects.Select(o => (JsonNode?)ToNode(o, o.GetType())));
 }

@@ -62,6 +62,11 @@ public static partial class KubeYaml
         {
             throw new YamlFormatException($"invalid YAML at line {e.Start.Line}, column {e.Start.Column}: {e.Message}", e);
         }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet's scanner reports some malformed input (badly indented flow continuations) this way.
+            throw new YamlFormatException($"invalid YAML: {e.Message}", e);
+        }
         return docs;
     }
 
