@@ -18,7 +18,7 @@ public static class IngressStatusRules
     public const string ReasonNewObservedGeneration = "NewObservedGenFailure";
     public const string MessageNewObservedGeneration = "unsuccessfully observed a new generation";
 
-    public static readonly ConditionSet Conditions = ConditionSet.Living(LoadBalancerReady, NetworkConfigured);
+    public static ConditionSet Conditions => IngressStatus.ConditionSet;
 
     private static ConditionManager Manage(IngressModel ingress, TimeProvider? clock) =>
         Conditions.Manage(ingress.Status ??= new IngressStatus(), clock);
@@ -68,4 +68,30 @@ public static class IngressStatusRules
         string.IsNullOrEmpty(gatewayServiceUrl)
             ? [new LoadBalancerIngressStatus { MeshOnly = true }]
             : [new LoadBalancerIngressStatus { DomainInternal = gatewayServiceUrl }];
+}
+
+/// <summary>Status changes that close a failed pass (spec §4).</summary>
+public static class IngressPassOutcome
+{
+    /// <summary>ReconcileKind failed: Ready Unknown (or False when a dependent is False) with ReconcileIngressFailed.</summary>
+    public static void Failed(IngressModel ingress, TimeProvider? clock = null) =>
+        IngressStatusRules.MarkIngressNotReady(ingress, IngressStatusRules.ReasonReconcileFailed, IngressStatusRules.MessageReconcileFailed, clock);
+
+    /// <summary>The VirtualServices could not be reconciled: LoadBalancerReady False with the error text, then <see cref="Failed"/>.</summary>
+    public static void VirtualServicesFailed(IngressModel ingress, string error, TimeProvider? clock = null)
+    {
+        IngressStatusRules.MarkLoadBalancerFailed(ingress, IngressStatusRules.ReasonVirtualServiceNotReconciled, error, clock);
+        Failed(ingress, clock);
+    }
+
+    /// <summary>The prober's answer: ready → LB statuses and LoadBalancerReady True; not ready → Unknown/Uninitialized.</summary>
+    public static void Probed(IngressModel ingress, bool ready, IngressPlan plan, TimeProvider? clock = null)
+    {
+        if (ready) IngressStatusRules.MarkLoadBalancerReady(ingress, plan.PublicLoadBalancer, plan.PrivateLoadBalancer, clock);
+        else IngressStatusRules.MarkLoadBalancerNotReady(ingress, clock);
+    }
+
+    /// <summary>The wrapped error of a failed probe.</summary>
+    public static string ProbeError(IngressModel ingress, string error) =>
+        $"failed to probe Ingress {ingress.Metadata.Namespace}/{ingress.Metadata.Name}: {error}";
 }
