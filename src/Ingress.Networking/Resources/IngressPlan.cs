@@ -39,7 +39,7 @@ public sealed record IngressPlan(
     /// <summary>Builds the plan. Throws <see cref="ResourceBuildException"/> with upstream's text when the pass must abort.</summary>
     public static IngressPlan Build(IngressModel ingress, IngressConfig config, IPlanLookups lookups, string clusterDomain, string systemNamespace)
     {
-        var ing = IngressSpecs.SetDefaults(IngressSpecs.DeepCopy(ingress));
+        var ing = IngressSpecs.Defaulted(ingress);
         var hash = IngressHash.Compute(ing.Spec, ing.Metadata.Namespace, ing.Metadata.Name);
 
         if (!config.Istio.GatewaysEnabled)

@@ -44,14 +44,14 @@ public static class VirtualServices
     /// </summary>
     public static List<VirtualService> Make(IngressModel defaultedIngress, GatewayMap gateways, string clusterDomain, string systemNamespace)
     {
-        var ingress = IngressSpecs.DeepCopy(defaultedIngress);
-        try
+        // Probe insertion (spec §5.6) without copying the Ingress: every rule's routes are its paths as probe copies
+        // (matching K-Network-Hash: override, setting K-Network-Hash: <hash>) followed by the originals.
+        var ingress = defaultedIngress;
+        var hash = IngressHash.Compute(ingress.Spec, ingress.Metadata.Namespace, ingress.Metadata.Name);
+        foreach (var rule in ingress.Spec?.Rules ?? [])
         {
-            IngressSpecs.InsertProbe(ingress);
-        }
-        catch (ResourceBuildException e)
-        {
-            throw new ResourceBuildException("failed to insert a probe into the Ingress: " + e.Message);
+            if (rule.Http is null)
+                throw new ResourceBuildException($"failed to insert a probe into the Ingress: rule is missing HTTP block: {{Hosts:[{string.Join(" ", rule.Hosts ?? [])}] Visibility:{rule.Visibility} HTTP:<nil>}}");
         }
 
         var result = new List<VirtualService>(2);
@@ -62,7 +62,7 @@ public static class VirtualServices
         if (meshHosts.Count > 0)
         {
             var meshGateways = GatewayMap.Create([MeshGateway], [MeshGateway]);
-            result.Add(MakeVirtualService(ingress, Names.MeshVirtualService(ingress.Metadata.Name ?? ""), meshHosts, meshGateways, clusterDomain, systemNamespace));
+            result.Add(MakeVirtualService(ingress, hash, Names.MeshVirtualService(ingress.Metadata.Name ?? ""), meshHosts, meshGateways, clusterDomain, systemNamespace));
         }
 
         var rules = ingress.Spec?.Rules ?? [];
@@ -71,13 +71,13 @@ public static class VirtualServices
         if (rules.Any(r => r.Visibility == NetworkingConstants.VisibilityClusterLocal)) required += gateways.ClusterLocal.Count;
         if (required > 0)
         {
-            result.Add(MakeVirtualService(ingress, Names.IngressVirtualService(ingress.Metadata.Name ?? ""),
+            result.Add(MakeVirtualService(ingress, hash, Names.IngressVirtualService(ingress.Metadata.Name ?? ""),
                 Hosts.Expand(allHosts, clusterDomain), gateways, clusterDomain, systemNamespace));
         }
         return result;
     }
 
-    private static VirtualService MakeVirtualService(IngressModel ingress, string name, IReadOnlyList<string> hosts, GatewayMap gateways, string clusterDomain, string systemNamespace)
+    private static VirtualService MakeVirtualService(IngressModel ingress, string hash, string name, IReadOnlyList<string> hosts, GatewayMap gateways, string clusterDomain, string systemNamespace)
     {
         var ns = string.IsNullOrEmpty(ingress.Metadata.Namespace) ? systemNamespace : ingress.Metadata.Namespace;
         return new VirtualService
@@ -90,7 +90,7 @@ public static class VirtualServices
                 Annotations = ingress.Metadata.Annotations is { } annotations ? new Dictionary<string, string>(annotations) : null,
                 OwnerReferences = [OwnerReferences.ControllerOf(ingress)],
             },
-            Spec = MakeSpec(ingress, hosts, gateways, clusterDomain),
+            Spec = MakeSpec(ingress, hash, hosts, gateways, clusterDomain),
         };
     }
 
@@ -109,7 +109,7 @@ public static class VirtualServices
         return labels;
     }
 
-    private static VirtualServiceSpec MakeSpec(IngressModel ingress, IReadOnlyList<string> hosts, GatewayMap gateways, string clusterDomain)
+    private static VirtualServiceSpec MakeSpec(IngressModel ingress, string hash, IReadOnlyList<string> hosts, GatewayMap gateways, string clusterDomain)
     {
         var hostSet = new HashSet<string>(hosts, StringComparer.Ordinal);
         var spec = new VirtualServiceSpec { Hosts = hosts.Order(StringComparer.Ordinal).ToList() };
@@ -118,12 +118,17 @@ public static class VirtualServices
         foreach (var rule in ingress.Spec?.Rules ?? [])
         {
             var ruleHosts = (rule.Hosts ?? []).Where(hostSet.Contains).Distinct().ToArray();
-            foreach (var path in rule.Http?.Paths ?? [])
+            if (ruleHosts.Length == 0) continue;
+            var paths = rule.Http?.Paths ?? [];
+            var visibilityGateways = gateways.Get(rule.Visibility);
+            foreach (var probe in new[] { true, false })
             {
-                if (ruleHosts.Length == 0) continue;
-                var route = MakeRoute(ruleHosts, path, gateways.Get(rule.Visibility), clusterDomain);
-                foreach (var match in route.Match ?? []) used.UnionWith(match.Gateways ?? []);
-                routes.Add(route);
+                foreach (var path in paths)
+                {
+                    var route = MakeRoute(ruleHosts, path, probe ? hash : null, visibilityGateways, clusterDomain);
+                    foreach (var match in route.Match ?? []) used.UnionWith(match.Gateways ?? []);
+                    routes.Add(route);
+                }
             }
         }
         if (routes.Count > 0) spec.Http = routes;
@@ -131,8 +136,18 @@ public static class VirtualServices
         return spec;
     }
 
-    private static HTTPRoute MakeRoute(IReadOnlyList<string> hosts, HTTPIngressPath path, IReadOnlyList<string> gateways, string clusterDomain)
+    /// <param name="probeHash">Non-null for the probe copy of the path: adds the override match and sets the hash.</param>
+    private static HTTPRoute MakeRoute(IReadOnlyList<string> hosts, HTTPIngressPath path, string? probeHash, IReadOnlyList<string> gateways, string clusterDomain)
     {
+        var headerMatches = path.Headers?.ToDictionary(kv => kv.Key, kv => kv.Value?.Exact ?? "", StringComparer.Ordinal);
+        var appendHeaders = path.AppendHeaders;
+        if (probeHash is not null)
+        {
+            headerMatches ??= new Dictionary<string, string>(StringComparer.Ordinal);
+            headerMatches[NetworkingConstants.HashHeaderName] = NetworkingConstants.HashOverrideValue;
+            appendHeaders = appendHeaders is null ? new Dictionary<string, string>() : new Dictionary<string, string>(appendHeaders);
+            appendHeaders[NetworkingConstants.HashHeaderName] = probeHash;
+        }
         var matches = new List<HTTPMatchRequest>();
         foreach (var prefix in Hosts.DistinctHostPrefixes(hosts, clusterDomain))
         {
@@ -142,10 +157,10 @@ public static class VirtualServices
                 Authority = new StringMatch { Prefix = prefix },
             };
             if (!string.IsNullOrEmpty(path.Path)) match.Uri = new StringMatch { Prefix = path.Path };
-            if (path.Headers is { Count: > 0 } headers)
+            if (headerMatches is { Count: > 0 })
             {
                 match.Headers = new Dictionary<string, StringMatch>(StringComparer.Ordinal);
-                foreach (var key in headers.Keys.Order(StringComparer.Ordinal)) match.Headers[key] = new StringMatch { Exact = headers[key]?.Exact ?? "" };
+                foreach (var key in headerMatches.Keys.Order(StringComparer.Ordinal)) match.Headers[key] = new StringMatch { Exact = headerMatches[key] };
             }
             matches.Add(match);
         }
@@ -173,7 +188,7 @@ public static class VirtualServices
             Match = matches,
             Route = destinations,
             Rewrite = string.IsNullOrEmpty(path.RewriteHost) ? null : new HTTPRewrite { Authority = path.RewriteHost },
-            Headers = SetHeaders(path.AppendHeaders),
+            Headers = SetHeaders(appendHeaders),
             // An empty policy overrides Istio's default of two retries.
             Retries = new HTTPRetry(),
         };
