@@ -18,16 +18,23 @@ public sealed class GatewayMap
         return map;
     }
 
+    private readonly Dictionary<string, string[]> _sorted = new(StringComparer.Ordinal);
+
     public GatewayMap Add(string visibility, IEnumerable<string> names)
     {
         if (!_byVisibility.TryGetValue(visibility, out var set)) _byVisibility[visibility] = set = new SortedSet<string>(StringComparer.Ordinal);
         set.UnionWith(names);
+        _sorted.Remove(visibility);
         return this;
     }
 
-    /// <summary>Sorted names for a visibility; empty when it has none or no entry.</summary>
-    public IReadOnlyList<string> Get(string? visibility) =>
-        visibility is not null && _byVisibility.TryGetValue(visibility, out var set) ? set.ToArray() : [];
+    /// <summary>Sorted names for a visibility; empty when it has none or no entry. Cached until the next Add.</summary>
+    public IReadOnlyList<string> Get(string? visibility)
+    {
+        if (visibility is null || !_byVisibility.TryGetValue(visibility, out var set)) return [];
+        if (!_sorted.TryGetValue(visibility, out var sorted)) _sorted[visibility] = sorted = set.ToArray();
+        return sorted;
+    }
 
     public IReadOnlyList<string> External => Get(NetworkingConstants.VisibilityExternalIP);
     public IReadOnlyList<string> ClusterLocal => Get(NetworkingConstants.VisibilityClusterLocal);
@@ -121,8 +128,9 @@ public static class VirtualServices
             if (ruleHosts.Length == 0) continue;
             var paths = rule.Http?.Paths ?? [];
             var visibilityGateways = gateways.Get(rule.Visibility);
-            foreach (var probe in new[] { true, false })
+            for (var pass = 0; pass < 2; pass++)
             {
+                var probe = pass == 0;
                 foreach (var path in paths)
                 {
                     var route = MakeRoute(ruleHosts, path, probe ? hash : null, visibilityGateways, clusterDomain);
