@@ -167,14 +167,46 @@ public class ConditionSetTests
     }
 
     [Fact]
-    public void Times_are_truncated_to_whole_seconds()
+    public void Times_keep_precision_in_memory_and_are_written_in_whole_seconds()
     {
         var (status, manager, clock) = Fresh();
         clock.Now = T0.AddMilliseconds(1500);
 
         manager.MarkTrue("NetworkConfigured");
 
-        Assert.Equal(T0.AddSeconds(1), Get(status, "NetworkConfigured").LastTransitionTime);
+        Assert.Equal(T0.AddMilliseconds(1500), Get(status, "NetworkConfigured").LastTransitionTime);
+        Assert.Contains("\"lastTransitionTime\":\"2026-01-01T00:00:01Z\"", KubeJson.Serialize(status), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void With_one_timestamp_the_dependent_marked_last_explains_ready()
+    {
+        var (status, manager, _) = Fresh();
+        manager.InitializeConditions();
+
+        manager.MarkFalse("NetworkConfigured", "Second", "nc");
+        manager.MarkFalse("LoadBalancerReady", "First", "lb");
+        // Re-marking with identical values is no transition: LoadBalancerReady stays the newest False.
+        manager.MarkFalse("NetworkConfigured", "Second", "nc");
+        manager.MarkTrue("Unrelated");
+
+        Assert.Equal("First", Get(status, "Ready").Reason);
+        manager.MarkUnknown("LoadBalancerReady", "Waiting", "w");
+        manager.MarkTrue("LoadBalancerReady");
+        Assert.Equal("Second", Get(status, "Ready").Reason);
+    }
+
+    [Fact]
+    public void Marking_order_counts_across_managers_of_one_status()
+    {
+        var status = new IngressStatus();
+        var clock = new ManualClock(T0);
+
+        IngressConditions.Manage(status, clock).MarkFalse("LoadBalancerReady", "First", "lb");
+        IngressConditions.Manage(status, clock).MarkFalse("NetworkConfigured", "Second", "nc");
+        IngressConditions.Manage(status, clock).MarkTrue("Unrelated");
+
+        Assert.Equal("Second", Get(status, "Ready").Reason);
     }
 
     [Fact]

@@ -37,6 +37,8 @@ public class KubeYamlTests
     [InlineData("v: -7", JsonValueKind.Number, "-7")]
     [InlineData("v: 0o17", JsonValueKind.Number, "15")]
     [InlineData("v: 0x1F", JsonValueKind.Number, "31")]
+    [InlineData("v: 0xFFFFFFFFFFFFFFFFFF", JsonValueKind.Number, "4722366482869645213695")]
+    [InlineData("v: 0o777777777777777777777777", JsonValueKind.Number, "4722366482869645213695")]
     [InlineData("v: 1.50", JsonValueKind.Number, "1.50")]
     [InlineData("v: 1e3", JsonValueKind.Number, "1e3")]
     [InlineData("v: .5", JsonValueKind.Number, "0.5")]
@@ -139,6 +141,19 @@ public class KubeYamlTests
             """);
 
         AssertExactRoundTrip(node);
+    }
+
+    [Fact]
+    public void Values_built_in_code_write_as_their_json_form()
+    {
+        var node = new JsonObject
+        {
+            ["guid"] = JsonValue.Create(Guid.Parse("6f9619ff-8b86-d011-b42d-00c04fc964ff")),
+            ["count"] = JsonValue.Create(3L),
+            ["ratio"] = JsonValue.Create(0.25),
+        };
+
+        Assert.Equal("guid: \"6f9619ff-8b86-d011-b42d-00c04fc964ff\"\ncount: 3\nratio: 0.25\n", KubeYaml.Serialize(node));
     }
 
     [Fact]

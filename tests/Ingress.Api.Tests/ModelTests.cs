@@ -227,3 +227,29 @@ public class EveryKindTests
         Assert.NotNull(KubeJson.GetTypeInfo(known.WatchEventType));
     }
 }
+
+public class JsonEqualsTests
+{
+    [Fact]
+    public void Equal_models_compare_equal_and_any_change_is_seen()
+    {
+        static Core.V1.ConfigMap Make() => new() { Metadata = { Name = "c" }, Data = new() { ["a"] = "1" } };
+        var a = Make();
+        var b = Make();
+
+        Assert.True(KubeJson.JsonEquals(a, b));
+        b.Data!["a"] = "2";
+        Assert.False(KubeJson.JsonEquals(a, b));
+        Assert.True(KubeJson.JsonEquals<Core.V1.ConfigMap>(null, null));
+        Assert.False(KubeJson.JsonEquals(a, null));
+    }
+
+    [Fact]
+    public void Unknown_fields_count_as_content()
+    {
+        var a = KubeJson.Deserialize<Core.V1.ConfigMap>("""{"metadata":{"name":"c"},"extra":1}""");
+        var b = KubeJson.Deserialize<Core.V1.ConfigMap>("""{"metadata":{"name":"c"},"extra":2}""");
+
+        Assert.False(KubeJson.JsonEquals(a, b));
+    }
+}

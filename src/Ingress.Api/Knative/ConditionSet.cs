@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Ingress.Api.Knative;
 
 /// <summary>
@@ -30,7 +32,8 @@ public sealed class ConditionSet
 
     /// <summary>
     /// A manager that edits <paramref name="status"/> in place. <paramref name="clock"/> stamps
-    /// <c>lastTransitionTime</c> (default: system clock); times are whole seconds, the precision they keep on the wire.
+    /// <c>lastTransitionTime</c> (default: system clock). Like Go, the time keeps full precision in memory and is
+    /// written in whole seconds.
     /// </summary>
     public ConditionManager Manage(IKnativeStatus status, TimeProvider? clock = null) =>
         new(this, status, clock ?? TimeProvider.System);
@@ -46,6 +49,12 @@ public sealed class ConditionManager
     private readonly ConditionSet _set;
     private readonly IKnativeStatus _status;
     private readonly TimeProvider _clock;
+
+    // Order of transitions made in this process: with a fixed clock (tests, one reconcile) several conditions share
+    // a timestamp, and the one marked last must still count as the most recent, even when each Mark call uses a
+    // fresh manager. Conditions read from JSON have no entry (oldest).
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Condition, StrongBox<long>> Sequence = [];
+    private static long _counter;
 
     internal ConditionManager(ConditionSet set, IKnativeStatus status, TimeProvider clock)
     {
@@ -108,14 +117,23 @@ public sealed class ConditionManager
             {
                 return;
             }
-            next.LastTransitionTime = old.Status == next.Status && old.LastTransitionTime is not null
-                ? old.LastTransitionTime
-                : Now();
+            if (old.Status == next.Status && old.LastTransitionTime is not null)
+            {
+                next.LastTransitionTime = old.LastTransitionTime;
+                if (Sequence.TryGetValue(old, out var carried))
+                {
+                    Sequence.AddOrUpdate(next, carried);
+                }
+            }
+            else
+            {
+                Stamp(next);
+            }
             conditions[existing] = next;
         }
         else
         {
-            next.LastTransitionTime = Now();
+            Stamp(next);
             conditions.Add(next);
         }
         conditions.Sort((a, b) => string.CompareOrdinal(a.Type, b.Type));
@@ -181,6 +199,12 @@ public sealed class ConditionManager
         }
     }
 
+    private void Stamp(Condition condition)
+    {
+        condition.LastTransitionTime = _clock.GetUtcNow();
+        Sequence.AddOrUpdate(condition, new StrongBox<long>(Interlocked.Increment(ref _counter)));
+    }
+
     private void RecomputeHappiness(string changed)
     {
         var unhappy = FindUnhappyDependent();
@@ -207,6 +231,7 @@ public sealed class ConditionManager
         var terminal = (_status.Conditions ?? [])
             .Where(c => c.Type != _set.Happy && _set.SeverityOf(c.Type!) == ConditionSeverity.Error)
             .OrderByDescending(c => c.LastTransitionTime ?? DateTimeOffset.MinValue)
+            .ThenByDescending(c => Sequence.TryGetValue(c, out var seq) ? seq.Value : 0)
             .ToList();
         var found = terminal.FirstOrDefault(c => c.IsFalse) ?? terminal.FirstOrDefault(c => c.IsUnknown);
         if (found is not null)
@@ -217,6 +242,4 @@ public sealed class ConditionManager
             ? new Condition { Type = _set.Happy, Status = ConditionStatus.Unknown }
             : null;
     }
-
-    private DateTimeOffset Now() => Rfc3339.TruncateToSeconds(_clock.GetUtcNow());
 }

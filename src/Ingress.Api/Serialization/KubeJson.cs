@@ -92,4 +92,18 @@ public static class KubeJson
     /// <summary>Objects → a multi-document YAML stream.</summary>
     public static string WriteManifests(IEnumerable<IKubernetesObject> objects) =>
         KubeYaml.SerializeDocuments(objects.Select(o => (JsonNode?)ToNode(o, o.GetType())));
+
+    /// <summary>
+    /// Whether two values write the same JSON (key order included, which schema order makes stable) — the
+    /// "has anything changed?" test reconcilers need before an update (Go's <c>equality.Semantic.DeepEqual</c>
+    /// for our purposes; quantities and times compare by their written form).
+    /// </summary>
+    public static bool JsonEquals<T>(T? a, T? b)
+    {
+        if (a is null || b is null)
+        {
+            return a is null && b is null;
+        }
+        return SerializeToUtf8Bytes(a).AsSpan().SequenceEqual(SerializeToUtf8Bytes(b));
+    }
 }

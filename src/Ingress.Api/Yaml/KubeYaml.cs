@@ -257,11 +257,18 @@ public static partial class KubeYaml
         }
         if (OctalInt().IsMatch(text))
         {
-            return JsonValue.Create(Convert.ToInt64(text[2..], 8));
+            var value = System.Numerics.BigInteger.Zero;
+            foreach (var digit in text.AsSpan(2))
+            {
+                value = value * 8 + (digit - '0');
+            }
+            return JsonValueFromNumberText(value.ToString(CultureInfo.InvariantCulture));
         }
         if (HexInt().IsMatch(text))
         {
-            return JsonValue.Create(long.Parse(text[2..], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture));
+            // A leading 0 keeps the value positive whatever the first hex digit is.
+            var value = System.Numerics.BigInteger.Parse("0" + text[2..], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
+            return JsonValueFromNumberText(value.ToString(CultureInfo.InvariantCulture));
         }
         return null;
     }
@@ -342,7 +349,8 @@ public static partial class KubeYaml
                 switch (value.GetValueKind())
                 {
                     case JsonValueKind.String:
-                        WriteString(emitter, value.GetValue<string>());
+                        // A JsonValue may wrap a string, a JsonElement, or a value that serializes to a string (Guid, DateTime).
+                        WriteString(emitter, value.TryGetValue<string>(out var text) ? text : StringOf(value));
                         break;
                     case JsonValueKind.True:
                     case JsonValueKind.False:
@@ -355,6 +363,12 @@ public static partial class KubeYaml
                 }
                 break;
         }
+    }
+
+    private static string StringOf(JsonValue value)
+    {
+        using var doc = JsonDocument.Parse(value.ToJsonString());
+        return doc.RootElement.GetString() ?? "";
     }
 
     private static void WriteString(IEmitter emitter, string text)
