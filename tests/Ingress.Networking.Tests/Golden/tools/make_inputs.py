@@ -216,6 +216,20 @@ case(U, "removes-only-this-ingress", ingress([rule([EXT])]), gateway("knative-in
 case(U, "placeholder-when-empty", ingress([rule([EXT])]), gateway("knative-ingress-gateway", servers=[srv("test-ns/test-ingress:0")]))
 case(U, "unchanged-without-own-servers", ingress([rule([EXT])]), gateway("knative-ingress-gateway", servers=[srv("test-ns/other:0"), srv("not-a-port-name")]))
 
+# ---------------- more combinations
+case(G, "wildcard-and-plain-secrets", ingress([rule(["foo.example.com"]), rule([EXT])], tls=[tls(["foo.example.com"], "wildcard-secret"), tls([EXT])], http_option="Redirected"),
+     secret("wildcard-secret", crt="wild", uid="wild-uid"), secret(), gw_service())
+case(G, "external-and-cluster-local-tls", ingress(fixture_rules, tls=[tls([EXT]), tls([LOCAL], "local-secret")], http_option="Enabled"),
+     secret(), secret("local-secret", crt="plain", uid="local-uid"), gw_service(), network(cluster_local_domain_tls="enabled"))
+case(V, "cluster-local-tls-binds-local-gateway", ingress(fixture_rules, tls=[tls([LOCAL])]), secret(), gw_service(), network(cluster_local_domain_tls="enabled"))
+case(S, "two-gateway-service-namespaces", ingress([rule([EXT])], tls=[tls([EXT])], http_option="Enabled", labels=GOLD_LABELS),
+     secret(), gw_service(), gw_service("gold-ingressgateway", "gold-system", {"istio": "gold"}),
+     istio(external_gateways="- name: knative-ingress-gateway\n  namespace: knative-testing\n  service: istio-ingressgateway.istio-system.svc.cluster.local\n"
+                             "- name: gold-gateway\n  namespace: gold\n  service: gold-ingressgateway.gold-system.svc.cluster.local\n  labelSelector:\n    matchLabels:\n      tier: gold\n"
+                             "- name: gold-gateway-2\n  namespace: gold\n  service: istio-ingressgateway.istio-system.svc.cluster.local\n  labelSelector:\n    matchLabels:\n      tier: gold\n"))
+case(S, "mesh-only-makes-no-copies", ingress(fixture_rules, tls=[tls([EXT])], http_option="Enabled"), secret(), gw_service(), istio(**MESH_ONLY))
+case(T, "cluster-local-tls", ingress(fixture_rules, tls=[tls([LOCAL])]), secret(), gw_service(), network(cluster_local_domain_tls="enabled"))
+
 for name, docs in cases.items():
     d = os.path.join(ROOT, name)
     os.makedirs(d, exist_ok=True)
