@@ -260,7 +260,7 @@ internal static class GatewayListYaml
                 labels = new Dictionary<string, string>(StringComparer.Ordinal);
                 foreach (var (k, v) in labelMap.Children)
                 {
-                    labels[((YamlScalarNode)k).Value ?? ""] = ReadString(v, "LabelSelector.labelSelector.matchLabels", ref error);
+                    labels[(k as YamlScalarNode)?.Value ?? ""] = ReadString(v, "LabelSelector.labelSelector.matchLabels", ref error);
                     if (error is not null) return null;
                 }
             }
