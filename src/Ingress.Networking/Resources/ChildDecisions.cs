@@ -76,10 +76,18 @@ public static class ChildDecisions
         desired.Where(v => v.Metadata.Annotations?.GetValueOrDefault(NetworkingConstants.IngressClassAnnotation) == NetworkingConstants.IstioIngressClass)
             .Select(v => v.Metadata.Name ?? "");
 
-    /// <summary>Per-Ingress and wildcard Gateways: create if missing; when the spec differs update only the spec.</summary>
+    /// <summary>
+    /// Per-Ingress and wildcard Gateways: create if missing; NotOwned when the existing one is not controlled by the
+    /// desired controller (the Ingress, or the Secret for wildcard Gateways) — upstream overwrites it, the issue asks
+    /// that Gateways we do not own are never touched; when the spec differs update only the spec.
+    /// </summary>
     public static ChildDecision<GatewayModel> ForGateway(GatewayModel desired, GatewayModel? existing)
     {
         if (existing is null) return new(ChildAction.Create, desired);
+        var controller = desired.Metadata.OwnerReferences?.FirstOrDefault(r => r.Controller == true);
+        if (controller is not null && existing.Metadata.OwnerReferences?.Any(r => r.Controller == true && r.Uid == controller.Uid) != true)
+            return new(ChildAction.NotOwned, existing,
+                $"notowned: owner: {controller.Name} with Type *{(controller.Kind == "Secret" ? "v1.Secret" : "v1alpha1.Ingress")} does not own Gateway: \"{existing.Metadata.Name}\"");
         if (JsonEquals(existing.Spec, desired.Spec)) return new(ChildAction.None, existing);
         var updated = KubeJson.Clone(existing);
         updated.Spec = KubeJson.Clone(desired.Spec!);

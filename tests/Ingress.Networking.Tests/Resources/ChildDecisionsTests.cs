@@ -101,7 +101,7 @@ public class ChildDecisionsTests
     {
         var desired = new Ingress.Api.Istio.Networking.V1Beta1.Gateway
         {
-            Metadata = new ObjectMeta { Name = "g", Namespace = "ns", Labels = new() { ["a"] = "b" } },
+            Metadata = new ObjectMeta { Name = "g", Namespace = "ns", Labels = new() { ["a"] = "b" }, OwnerReferences = [OwnerReferences.ControllerOf(Ingress())] },
             Spec = new GatewaySpec { Selector = new() { ["istio"] = "ingressgateway" }, Servers = [Gateways.Placeholder()] },
         };
         Assert.Equal(ChildAction.Create, ChildDecisions.ForGateway(desired, null).Action);
@@ -113,6 +113,12 @@ public class ChildDecisionsTests
         Assert.Equal(ChildAction.Update, decision.Action);
         Assert.Equal("ingressgateway", decision.Object.Spec!.Selector!["istio"]);
         Assert.Equal("label", decision.Object.Metadata.Labels!["user"]);
+
+        var foreign = KubeJson.Clone(existing);
+        foreign.Metadata.OwnerReferences = null;
+        var notOwned = ChildDecisions.ForGateway(desired, foreign);
+        Assert.Equal(ChildAction.NotOwned, notOwned.Action);
+        Assert.Equal("notowned: owner: ing with Type *v1alpha1.Ingress does not own Gateway: \"g\"", notOwned.Error);
     }
 
     [Fact]
