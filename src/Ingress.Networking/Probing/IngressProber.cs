@@ -66,6 +66,8 @@ public sealed partial class IngressProber : IAsyncDisposable
             if (_states.TryGetValue(subject.Key, out var existing))
             {
                 if (existing.Subject.Hash == subject.Hash) return existing.PendingPods == 0;
+                // A late pass over an older generation (a stale cache read) never replaces newer work.
+                if (existing.Subject.Generation > subject.Generation) return false;
                 CancelStateLocked(existing);
                 _states.Remove(subject.Key);
                 LogSuperseded(_logger, subject.Key, existing.Subject.Generation, subject.Generation);
@@ -82,6 +84,7 @@ public sealed partial class IngressProber : IAsyncDisposable
             {
                 // Another caller got here first. Keep whichever state matches this hash.
                 if (raced.Subject.Hash == subject.Hash) return raced.PendingPods == 0;
+                if (raced.Subject.Generation > subject.Generation) return false;
                 CancelStateLocked(raced);
                 _states.Remove(subject.Key);
             }

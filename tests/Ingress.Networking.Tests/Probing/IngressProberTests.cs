@@ -140,6 +140,22 @@ public class IngressProberTests
     }
 
     [Fact]
+    public async Task OlderGenerationNeverReplacesNewerWork()
+    {
+        await using var pod = await FakeGatewayPod.StartAsync("127.0.0.1", "nothing-yet");
+        var source = new TestTargetSource();
+        source.Set(TestTargetSource.PerPod(Url, pod));
+        var ready = new ReadyRecorder();
+        await using var prober = new IngressProber(source, ready.OnReady, Fast);
+
+        Assert.False(await prober.IsReadyAsync(Subject(NewHash, generation: 5)));
+        Assert.False(await prober.IsReadyAsync(Subject(OldHash, generation: 4)));
+        Assert.Equal(NewHash, prober.Snapshot("ns/ing")!.Hash);
+        pod.Hash = NewHash;
+        Assert.Equal(5, (await ready.NextAsync()).Generation);
+    }
+
+    [Fact]
     public async Task GatewayChangeProbesPendingWorkAtOnceInsteadOfAfterBackoff()
     {
         await using var pod = await FakeGatewayPod.StartAsync("127.0.0.1", OldHash);
