@@ -291,3 +291,19 @@ public class KindConditionSetTests
         Assert.Equal("{}", KubeJson.Serialize(new Serving.V1.ServiceStatus()));
     }
 }
+
+public class KnativeStatusExtensionsTests
+{
+    [Fact]
+    public void Ready_needs_true_ready_and_the_current_generation()
+    {
+        var status = new Serving.V1.RevisionStatus { ObservedGeneration = 2, Conditions = [new Condition { Type = "Ready", Status = "True" }] };
+
+        Assert.True(status.IsReady(2));
+        Assert.False(status.IsReady(3));
+        status.Conditions[0].Status = "Unknown";
+        Assert.False(status.IsReady(2));
+        Assert.False(((IKnativeStatus?)null).IsReady(2));
+        Assert.Equal("Unknown", status.GetCondition("Ready")!.Status);
+    }
+}

@@ -52,3 +52,17 @@ public partial class Condition
     [System.Text.Json.Serialization.JsonIgnore]
     public bool IsUnknown => Status == ConditionStatus.Unknown;
 }
+
+/// <summary>Reading a Knative status without a condition set.</summary>
+public static class KnativeStatusExtensions
+{
+    public static Condition? GetCondition(this IKnativeStatus? status, string type) =>
+        status?.Conditions?.FirstOrDefault(c => c.Type == type);
+
+    /// <summary>
+    /// Knative's "is ready": the controller has observed <paramref name="generation"/> (the object's
+    /// <c>metadata.generation</c>) and Ready is True. A Ready status for an older generation is not ready.
+    /// </summary>
+    public static bool IsReady(this IKnativeStatus? status, long? generation) =>
+        status is not null && status.ObservedGeneration == generation && status.GetCondition(ConditionTypes.Ready)?.IsTrue == true;
+}
