@@ -1,0 +1,191 @@
+using Ingress.Kube.Client;
+
+namespace Ingress.Kube.Cache;
+
+/// <summary>An object in the cache with its header (read once when it arrived).</summary>
+public sealed record CacheEntry<T>(T Object, ObjectHeader Header)
+{
+    public string Key => Header.Key;
+}
+
+/// <summary>
+/// The thread-safe, indexed store behind an informer. Built-in indexes: namespace, owner uid and label
+/// ("key=value"); more with <see cref="AddIndex"/>. Objects are shared with every reader: never mutate
+/// one, copy it first.
+/// </summary>
+public sealed class Indexer<T> where T : class
+{
+    public const string NamespaceIndex = "namespace";
+    public const string OwnerUidIndex = "owner-uid";
+    public const string LabelIndex = "label";
+
+    private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
+    private readonly Dictionary<string, CacheEntry<T>> _items = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (Func<CacheEntry<T>, IEnumerable<string>> Fn, Dictionary<string, HashSet<string>> Map)> _indexes = new(StringComparer.Ordinal);
+
+    public Indexer()
+    {
+        AddIndex(NamespaceIndex, e => [e.Header.Namespace ?? ""]);
+        AddIndex(OwnerUidIndex, e => e.Header.OwnerReferences.Count == 0 ? [] : e.Header.OwnerReferences.Select(o => o.Uid));
+        AddIndex(LabelIndex, e => e.Header.Labels.Count == 0 ? [] : e.Header.Labels.Select(kv => $"{kv.Key}={kv.Value}"));
+    }
+
+    public int Count
+    {
+        get
+        {
+            _lock.EnterReadLock();
+            try { return _items.Count; } finally { _lock.ExitReadLock(); }
+        }
+    }
+
+    /// <summary>Adds an index; existing entries are indexed at once.</summary>
+    public void AddIndex(string name, Func<CacheEntry<T>, IEnumerable<string>> indexFunc)
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            if (_indexes.ContainsKey(name)) throw new InvalidOperationException($"index \"{name}\" exists");
+            var map = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+            _indexes[name] = (indexFunc, map);
+            foreach (var e in _items.Values) IndexOne(indexFunc, map, e);
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    public CacheEntry<T>? Get(string key)
+    {
+        _lock.EnterReadLock();
+        try { return _items.GetValueOrDefault(key); } finally { _lock.ExitReadLock(); }
+    }
+
+    public IReadOnlyList<CacheEntry<T>> List()
+    {
+        _lock.EnterReadLock();
+        try { return [.. _items.Values]; } finally { _lock.ExitReadLock(); }
+    }
+
+    public IReadOnlyList<string> Keys()
+    {
+        _lock.EnterReadLock();
+        try { return [.. _items.Keys]; } finally { _lock.ExitReadLock(); }
+    }
+
+    public IReadOnlyList<CacheEntry<T>> ByIndex(string index, string value)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            if (!_indexes.TryGetValue(index, out var ix)) throw new InvalidOperationException($"no index \"{index}\"");
+            if (!ix.Map.TryGetValue(value, out var keys)) return [];
+            var result = new List<CacheEntry<T>>(keys.Count);
+            foreach (var k in keys) result.Add(_items[k]);
+            return result;
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>Entries in <paramref name="namespace"/> (null: all) matching <paramref name="selector"/>.</summary>
+    public IReadOnlyList<CacheEntry<T>> Select(string? @namespace, LabelSelector? selector)
+    {
+        selector ??= LabelSelector.Everything;
+        _lock.EnterReadLock();
+        try
+        {
+            IEnumerable<string> candidates;
+            // Narrow by the smallest equality requirement's label index, then by namespace.
+            HashSet<string>? best = null;
+            foreach (var r in selector.Requirements)
+            {
+                if (r.Op != LabelSelector.Operator.Equals) continue;
+                var set = _indexes[LabelIndex].Map.GetValueOrDefault($"{r.Key}={r.Values[0]}");
+                if (set is null) return [];
+                if (best is null || set.Count < best.Count) best = set;
+            }
+            if (@namespace is not null)
+            {
+                var nsSet = _indexes[NamespaceIndex].Map.GetValueOrDefault(@namespace);
+                if (nsSet is null) return [];
+                if (best is null || nsSet.Count < best.Count) best = nsSet;
+            }
+            candidates = best is null ? _items.Keys : best;
+            var result = new List<CacheEntry<T>>();
+            foreach (var k in candidates)
+            {
+                var e = _items[k];
+                if (@namespace is not null && (e.Header.Namespace ?? "") != @namespace) continue;
+                if (!selector.Matches(e.Header.Labels)) continue;
+                result.Add(e);
+            }
+            return result;
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>Inserts or replaces; returns the previous entry.</summary>
+    public CacheEntry<T>? Upsert(CacheEntry<T> entry)
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            var key = entry.Key;
+            _items.TryGetValue(key, out var old);
+            if (old is not null) Unindex(old);
+            _items[key] = entry;
+            foreach (var (fn, map) in _indexes.Values) IndexOne(fn, map, entry);
+            return old;
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    public CacheEntry<T>? Remove(string key)
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            if (!_items.Remove(key, out var old)) return null;
+            Unindex(old);
+            return old;
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    private void Unindex(CacheEntry<T> e)
+    {
+        foreach (var (fn, map) in _indexes.Values)
+        {
+            foreach (var v in fn(e))
+            {
+                if (map.TryGetValue(v, out var set))
+                {
+                    set.Remove(e.Key);
+                    if (set.Count == 0) map.Remove(v);
+                }
+            }
+        }
+    }
+
+    private static void IndexOne(Func<CacheEntry<T>, IEnumerable<string>> fn, Dictionary<string, HashSet<string>> map, CacheEntry<T> e)
+    {
+        foreach (var v in fn(e))
+        {
+            if (!map.TryGetValue(v, out var set)) map[v] = set = new HashSet<string>(StringComparer.Ordinal);
+            set.Add(e.Key);
+        }
+    }
+}
