@@ -42,8 +42,9 @@ public sealed class AutoscalingControllerOptions
 /// </summary>
 public sealed class AutoscalingControllers : IDisposable
 {
-    private AutoscalingControllers(AutoscalerRuntime runtime, ActivatorProber prober, Controller kpa, Controller hpa, KpaReconciler kpaReconciler)
+    private AutoscalingControllers(PodAutoscalerContext context, AutoscalerRuntime runtime, ActivatorProber prober, Controller kpa, Controller hpa, KpaReconciler kpaReconciler)
     {
+        Context = context;
         Runtime = runtime;
         Prober = prober;
         Kpa = kpa;
@@ -51,6 +52,8 @@ public sealed class AutoscalingControllers : IDisposable
         KpaReconciler = kpaReconciler;
     }
 
+    /// <summary>What the reconcilers read (listers, config, clock) and the client they write with.</summary>
+    public PodAutoscalerContext Context { get; }
     public AutoscalerRuntime Runtime { get; }
     public ActivatorProber Prober { get; }
     public Controller Kpa { get; }
@@ -126,7 +129,7 @@ public sealed class AutoscalingControllers : IDisposable
         });
         // A new decision re-reconciles the PA so that it is applied.
         runtime.Scaler.Changed += key => kpa.Enqueue(ObjectKey.Of(key.Namespace, key.Name));
-        return new AutoscalingControllers(runtime, prober, kpa, hpa, kpaReconciler);
+        return new AutoscalingControllers(context, runtime, prober, kpa, hpa, kpaReconciler);
     }
 
     private static void EnqueueRevision(Controller controller, ObjectHeader header)
