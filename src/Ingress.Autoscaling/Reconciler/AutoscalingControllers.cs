@@ -1,0 +1,146 @@
+using Ingress.Api.Apps.V1;
+using Ingress.Api.Autoscaling.V1Alpha1;
+using Ingress.Api.Core.V1;
+using Ingress.Api.K8sAutoscaling.V2;
+using Ingress.Api.Knative;
+using Ingress.Api.Networking.V1Alpha1;
+using Ingress.Autoscaling.Configuration;
+using Ingress.Kube.Cache;
+using Ingress.Kube.Client;
+using Ingress.Kube.Controller;
+using Ingress.Kube.Typed;
+using Microsoft.Extensions.Logging;
+
+namespace Ingress.Autoscaling.Reconciler;
+
+/// <summary>Options of <see cref="AutoscalingControllers.Register"/>.</summary>
+public sealed class AutoscalingControllerOptions
+{
+    /// <summary>config-autoscaler as currently known; default upstream's defaults (no ConfigMap).</summary>
+    public Func<AutoscalerConfig> Config { get; init; } = () => AutoscalerConfig.Default;
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+    /// <summary>See <see cref="PodAutoscalerContext.DefaultProgressDeadline"/>.</summary>
+    public TimeSpan DefaultProgressDeadline { get; init; } = TimeSpan.FromSeconds(600);
+    /// <summary>Activator probe URL builder (namespace, public service, h2c); default the in-cluster DNS name.</summary>
+    public Func<string, string, bool, Uri>? ActivatorProbeUrl { get; init; }
+    /// <summary>See <see cref="PodAutoscalerContext.PrivateServiceMetricsUrl"/>; null keeps the in-cluster default.</summary>
+    public Func<string, string, Uri?>? PrivateServiceMetricsUrl { get; init; }
+    /// <summary>Queue-proxy's metrics port on pods (9090 upstream).</summary>
+    public int PodMetricsPort { get; init; } = Api.Metrics.StatWire.MetricsPort;
+    /// <summary>Workers per controller; default 2, Knative's threads per controller.</summary>
+    public int Workers { get; init; } = 2;
+    /// <summary>Resync period of the PA handlers; default 10 h, Knative's controller resync.</summary>
+    public TimeSpan ResyncPeriod { get; init; } = TimeSpan.FromHours(10);
+    public AutoscalerTelemetry? Telemetry { get; init; }
+    public HttpClient? HttpClient { get; init; }
+}
+
+/// <summary>
+/// The autoscaler's controllers wired onto shared informers: the KPA and HPA PodAutoscaler controllers plus the
+/// autoscaler runtime (collector + multiscaler) they feed. A host starts the informers, waits for sync and
+/// calls <see cref="RunAsync"/>.
+/// </summary>
+public sealed class AutoscalingControllers : IDisposable
+{
+    private AutoscalingControllers(PodAutoscalerContext context, AutoscalerRuntime runtime, ActivatorProber prober, Controller kpa, Controller hpa, KpaReconciler kpaReconciler)
+    {
+        Context = context;
+        Runtime = runtime;
+        Prober = prober;
+        Kpa = kpa;
+        Hpa = hpa;
+        KpaReconciler = kpaReconciler;
+    }
+
+    /// <summary>What the reconcilers read (listers, config, clock) and the client they write with.</summary>
+    public PodAutoscalerContext Context { get; }
+    public AutoscalerRuntime Runtime { get; }
+    public ActivatorProber Prober { get; }
+    public Controller Kpa { get; }
+    public Controller Hpa { get; }
+    public KpaReconciler KpaReconciler { get; }
+
+    /// <summary>The controllers to run.</summary>
+    public IReadOnlyList<Controller> Controllers => [Kpa, Hpa];
+
+    /// <summary>Creates the controllers and registers their informer handlers on <paramref name="informers"/>
+    /// (PodAutoscalers, ServerlessServices, Metrics, HorizontalPodAutoscalers, Deployments, Pods in all namespaces).</summary>
+    public static AutoscalingControllers Register(SharedInformerFactory informers, KubeClient client,
+        AutoscalingControllerOptions? options = null, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(informers);
+        ArgumentNullException.ThrowIfNull(client);
+        options ??= new AutoscalingControllerOptions();
+        var pas = informers.For<PodAutoscaler>();
+        var skss = informers.For<ServerlessService>();
+        var metrics = informers.For<Metric>();
+        var hpas = informers.For<HorizontalPodAutoscaler>();
+        var deployments = informers.For<Deployment>();
+        var pods = informers.For<Pod>();
+
+        var readyPods = new KubeReadyPods(pods.Lister, options.PodMetricsPort);
+        var context = new PodAutoscalerContext
+        {
+            Client = client,
+            ServerlessServices = skss.Lister,
+            Deployments = deployments.Lister,
+            Metrics = metrics.Lister,
+            HorizontalPodAutoscalers = hpas.Lister,
+            Pods = readyPods,
+            Config = options.Config,
+            Time = options.Time,
+            DefaultProgressDeadline = options.DefaultProgressDeadline,
+            PrivateServiceMetricsUrl = options.PrivateServiceMetricsUrl ?? PodAutoscalerContext.ClusterMetricsUrl,
+            LoggerFactory = loggerFactory,
+        };
+        var runtime = new AutoscalerRuntime(options.Time, loggerFactory, options.Telemetry, options.HttpClient);
+        var prober = new ActivatorProber(null, options.ActivatorProbeUrl, options.Time);
+        var kpaReconciler = new KpaReconciler(context, runtime, prober, options.Telemetry);
+        var kpa = new Controller(new ControllerOptions { Name = KpaReconciler.ControllerName, Workers = options.Workers, Time = options.Time },
+            informers.ReconcilerHost<PodAutoscaler>(kpaReconciler), loggerFactory);
+        var hpa = new Controller(new ControllerOptions { Name = HpaReconciler.ControllerName, Workers = options.Workers, Time = options.Time },
+            informers.ReconcilerHost<PodAutoscaler>(new HpaReconciler(context)), loggerFactory);
+        kpaReconciler.EnqueueAfter = kpa.EnqueueAfter;
+
+        pas.AddEventHandler(kpa.EnqueueHandler<PodAutoscaler>(), options.ResyncPeriod);
+        pas.AddEventHandler(hpa.EnqueueHandler<PodAutoscaler>(), options.ResyncPeriod);
+        pas.AddEventHandler(new ResourceEventHandler<PodAutoscaler>
+        {
+            // The decider and windows of a deleted PA go with it (upstream's FinalizeKind, without a finalizer:
+            // the runtime is in-memory, so nothing can be left behind if this process misses the delete).
+            Delete = (_, h) =>
+            {
+                var key = new RevisionKey(h.Namespace ?? "", h.Name);
+                runtime.Remove(key);
+                readyPods.Forget(key);
+            },
+        });
+        const string group = "autoscaling.internal.knative.dev";
+        skss.AddEventHandler(kpa.EnqueueControllerOfHandler<ServerlessService>(PodAutoscaler.KindValue, group));
+        skss.AddEventHandler(hpa.EnqueueControllerOfHandler<ServerlessService>(PodAutoscaler.KindValue, group));
+        metrics.AddEventHandler(kpa.EnqueueControllerOfHandler<Metric>(PodAutoscaler.KindValue, group));
+        hpas.AddEventHandler(hpa.EnqueueControllerOfHandler<HorizontalPodAutoscaler>(PodAutoscaler.KindValue, group));
+        // Pods carry their revision's name, which is also the PA's name: a readiness change re-reconciles the PA.
+        pods.AddEventHandler(new ResourceEventHandler<Pod>
+        {
+            Add = (_, h, _) => EnqueueRevision(kpa, h),
+            Update = (_, _, h, resync) => { if (!resync) EnqueueRevision(kpa, h); },
+            Delete = (_, h) => EnqueueRevision(kpa, h),
+        });
+        // A new decision re-reconciles the PA so that it is applied.
+        runtime.Scaler.Changed += key => kpa.Enqueue(ObjectKey.Of(key.Namespace, key.Name));
+        return new AutoscalingControllers(context, runtime, prober, kpa, hpa, kpaReconciler);
+    }
+
+    private static void EnqueueRevision(Controller controller, ObjectHeader header)
+    {
+        if (header.Labels.TryGetValue(ServingKeys.Revision, out var revision) && !string.IsNullOrEmpty(revision))
+            controller.Enqueue(ObjectKey.Of(header.Namespace, revision));
+    }
+
+    /// <summary>Runs the autoscaler loops and both controllers until cancelled (informers must be started).</summary>
+    public Task RunAsync(CancellationToken ct) =>
+        Task.WhenAll(Runtime.RunAsync(ct), Kpa.RunAsync(ct), Hpa.RunAsync(ct));
+
+    public void Dispose() => Prober.Dispose();
+}

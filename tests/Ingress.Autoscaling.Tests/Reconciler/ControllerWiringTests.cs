@@ -1,0 +1,74 @@
+using Ingress.Api.Autoscaling.V1Alpha1;
+using Ingress.Api.Knative;
+using Ingress.Autoscaling.Configuration;
+using Ingress.Autoscaling.Reconciler;
+using Ingress.Kube.Typed;
+
+namespace Ingress.Autoscaling.Tests.Reconciler;
+
+/// <summary>The controllers from <see cref="AutoscalingControllers.Register"/> running on their own queues
+/// (system clock): changes to PAs, SKSs and pods drive them to the expected state.</summary>
+public sealed class ControllerWiringTests
+{
+    private const string Rev = "wired-00001";
+    private const string Deploy = Rev + "-deployment";
+
+    [Fact]
+    public async Task Kpa_controller_reacts_to_the_pa_the_sks_and_the_pods()
+    {
+        await using var c = await AutoscalingCluster.StartAsync(manualClock: false);
+        using var run = CancellationTokenSource.CreateLinkedTokenSource(c.Token);
+        var running = c.Controllers.RunAsync(run.Token);
+
+        await c.CreateDeploymentAsync(Deploy, 1);
+        await c.CreatePaAsync(Rev, new Dictionary<string, string>
+        {
+            [AutoscalingKeys.Class] = AutoscalingAnnotations.KpaClass,
+            [AutoscalingKeys.MinScale] = "2",
+            [AutoscalingKeys.TargetBurstCapacity] = "0",
+        });
+
+        // PA added → SKS created in Proxy mode.
+        await AutoscalingCluster.EventuallyAsync(async () => (await c.GetSksAsync(Rev))?.Spec?.Mode == "Proxy", "SKS created");
+        // SKS status changed → PA reconciled: decider, Metric, replicas to min-scale, SKS to Serve.
+        await c.SetSksStatusAsync(Rev, ready: true);
+        await AutoscalingCluster.EventuallyAsync(async () => await c.DeploymentReplicasAsync(Deploy) == 2, "Deployment scaled to min-scale");
+        await AutoscalingCluster.EventuallyAsync(async () => await c.GetMetricAsync(Rev) is not null, "Metric created");
+        await AutoscalingCluster.EventuallyAsync(async () => (await c.GetSksAsync(Rev))?.Spec?.Mode == "Serve", "SKS serving");
+        // Pods become ready → PA reconciled → Active and Ready.
+        await c.CreatePodAsync("w1", Rev, ready: true, ip: "10.1.0.1");
+        await c.CreatePodAsync("w2", Rev, ready: true, ip: "10.1.0.2");
+        await AutoscalingCluster.EventuallyAsync(async () =>
+        {
+            var status = (await c.GetPaAsync(Rev)).Status;
+            return status?.ActualScale == 2 && status.Conditions?.Any(x => x.Type == ConditionTypes.Ready && x.IsTrue) == true;
+        }, "PA Ready with 2 pods");
+
+        // PA deleted → its decider goes too.
+        await c.Client.For<PodAutoscaler>().DeleteAsync(AutoscalingCluster.Ns, Rev, ct: c.Token);
+        await AutoscalingCluster.Eventually(() => c.Controllers.Runtime.Scaler.Get(new RevisionKey(AutoscalingCluster.Ns, Rev)) is null, "decider removed");
+
+        await run.CancelAsync();
+        await running;
+    }
+
+    [Fact]
+    public async Task Ready_pods_come_from_the_pod_cache()
+    {
+        await using var c = await AutoscalingCluster.StartAsync();
+        var key = new RevisionKey(AutoscalingCluster.Ns, "pods-00001");
+        await c.CreatePodAsync("ready", key.Name, ready: true, ip: "10.2.0.1");
+        await c.CreatePodAsync("ready6", key.Name, ready: true, ip: "fd00::1");
+        await c.CreatePodAsync("unready", key.Name, ready: false, ip: "10.2.0.2");
+        await c.CreatePodAsync("pending", key.Name, ready: true, ip: "10.2.0.3", running: false);
+        await c.CreatePodAsync("other", "other-00001", ready: true, ip: "10.2.0.4");
+        var pods = c.Controllers.Context.Pods;
+
+        Assert.Equal(2, pods.ReadyCount(key));
+        Assert.Equal(4, pods.PodsOf(key).Count);
+        Assert.Equal(0, pods.ReadyCount(new RevisionKey(AutoscalingCluster.Ns, "missing")));
+        var scrape = pods.For(key).ReadyPods().Select(p => p.Authority).Order().ToList();
+        Assert.Equal(["10.2.0.1:9090", "[fd00::1]:9090"], scrape);
+        Assert.Same(pods.For(key), pods.For(key));
+    }
+}
