@@ -30,6 +30,9 @@ public readonly struct ForwardRequest
 
     /// <summary>Headers set (replacing) on the upstream request.</summary>
     public IReadOnlyList<KeyValuePair<string, string>>? SetHeaders { get; init; }
+
+    /// <summary>Overrides the forwarder's <see cref="ForwarderOptions.Protocol"/> for this request.</summary>
+    public UpstreamProtocol? Protocol { get; init; }
 }
 
 /// <summary>
@@ -129,7 +132,7 @@ public sealed partial class HttpForwarder : IDisposable
             : request.PathBase.Add(request.Path).ToUriComponent() + request.QueryString.ToUriComponent();
         var message = new HttpRequestMessage(HttpMethod.Parse(request.Method), new Uri("http://" + authority + pathAndQuery));
 
-        var http2 = !isUpgrade && _options.Protocol switch
+        var http2 = !isUpgrade && (transform.Protocol ?? _options.Protocol) switch
         {
             UpstreamProtocol.Http2 => true,
             UpstreamProtocol.Http11 => false,
