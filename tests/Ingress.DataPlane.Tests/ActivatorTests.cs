@@ -188,7 +188,7 @@ public sealed class ActivatorTests
     public async Task Connection_refused_before_sending_is_retried_on_another_pod()
     {
         var backends = new InMemoryRevisionBackends();
-        var podA = await TestPod.StartAsync(cc: 1);
+        await using var podA = await TestPod.StartAsync(cc: 1);
         await using var podB = await TestPod.StartAsync(cc: 1);
         var (first, second) = string.CompareOrdinal(podA.Address, podB.Address) < 0 ? (podA, podB) : (podB, podA);
         backends.Set(new RevisionBackend { Key = Hello, ContainerConcurrency = 1, PodAddresses = [podA.Address, podB.Address] });
@@ -200,7 +200,6 @@ public sealed class ActivatorTests
         // The pod the first-available policy prefers dies without the endpoints changing.
         var deadAddress = first.Address;
         await first.DisposeAsync();
-        if (!ReferenceEquals(first, podA)) await podA.DisposeAsync();
         using var post = RevisionRequest(activator, "/echo");
         post.Method = HttpMethod.Post;
         post.Content = new StringContent("payload");

@@ -37,6 +37,7 @@ public sealed partial class QueueProxyServer : IAsyncDisposable
     private byte[] _statBytes;
     private Task? _reporter;
     private volatile bool _terminating;
+    private int _disposed;
     private int _servingPort, _h2cPort, _adminPort, _metricsPort, _userMetricsPort;
 
     public QueueProxyServer(QueueProxyOptions options, ILoggerFactory? loggerFactory = null)
@@ -132,6 +133,7 @@ public sealed partial class QueueProxyServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         await _stopping.CancelAsync().ConfigureAwait(false);
         if (_reporter is not null) await _reporter.ConfigureAwait(false);
         await _host.DisposeAsync().ConfigureAwait(false);
