@@ -1,0 +1,70 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Ingress.DataPlane.QueueProxy;
+using Serilog;
+using Serilog.Extensions.Logging;
+using Serilog.Formatting.Json;
+
+namespace Ingress.Cli.Commands;
+
+/// <summary><c>ingress queue-proxy</c>: runs one queue-proxy configured by the environment variables a Revision's
+/// Deployment gives it (QUEUE_SERVING_PORT, USER_PORT, CONTAINER_CONCURRENCY, REVISION_TIMEOUT_SECONDS, ...).
+/// SIGTERM drains, then stops.</summary>
+public static class QueueProxyCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("queue-proxy", "Run a queue-proxy configured by Knative's environment variables (see docs/dataplane.md).");
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            QueueProxyOptions options;
+            try
+            {
+                options = QueueProxyOptions.FromEnvironment(Environment.GetEnvironmentVariable);
+            }
+            catch (QueueProxyConfigException ex)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync("queue-proxy: " + ex.Message).ConfigureAwait(false);
+                return 2;
+            }
+            using var loggerFactory = DataPlaneLogging.Create("queue-proxy", options.Namespace + "/" + options.Revision);
+            await using var server = new QueueProxyServer(options, loggerFactory);
+            await server.StartAsync(cancellationToken).ConfigureAwait(false);
+            await DataPlaneLogging.WaitForTerminationAsync(cancellationToken).ConfigureAwait(false);
+            await server.StopAsync().ConfigureAwait(false);
+            return 0;
+        });
+        return command;
+    }
+}
+
+/// <summary>Logging and signal handling shared by the data-plane verbs.</summary>
+internal static class DataPlaneLogging
+{
+    /// <summary>JSON lines on stdout with Knative's keys (knative.dev/key, knative.dev/controller-style component).</summary>
+    public static SerilogLoggerFactory Create(string component, string key)
+    {
+        var logger = new LoggerConfiguration()
+            .MinimumLevel.Information()
+            .Enrich.WithProperty("knative.dev/key", key)
+            .Enrich.WithProperty("component", component)
+            .WriteTo.Console(new JsonFormatter(renderMessage: true))
+            .CreateLogger();
+        return new SerilogLoggerFactory(logger, dispose: true);
+    }
+
+    /// <summary>Completes on SIGTERM or SIGINT (or when the invocation is cancelled).</summary>
+    public static async Task WaitForTerminationAsync(CancellationToken cancellationToken)
+    {
+        var terminated = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Handler(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            terminated.TrySetResult();
+        }
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handler);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Handler);
+        using var registration = cancellationToken.Register(() => terminated.TrySetResult());
+        await terminated.Task.ConfigureAwait(false);
+    }
+}
