@@ -9,6 +9,7 @@
 # Throughput: wrk -t2 -c50; latency: our constant-rate generator at 1000 req/s (open loop).
 set -euo pipefail
 DURATION="${1:-10}"
+PHASES="${PROXY_BENCH_PHASES:-throughput latency startup}"   # a subset can be chosen, e.g. "throughput"
 REPO="$(cd "$(dirname "$0")/../.." && pwd)"
 WORK="$(mktemp -d /tmp/proxy-bench.XXXXXX)"
 PIDS=()
@@ -86,6 +87,7 @@ for url in http://127.0.0.1:18080/ http://127.0.0.1:18081/ http://127.0.0.1:2801
 done
 
 declare -A RPS
+if [[ " $PHASES " == *" throughput "* ]]; then
 echo "== throughput: wrk -t2 -c50 -d${DURATION}s"
 for target in direct:18080 nginx-proxy:18081 queue-proxy:28012 activator+queue-proxy:38012; do
   name="${target%%:*}"; port="${target##*:}"
@@ -98,15 +100,20 @@ for target in direct:18080 nginx-proxy:18081 queue-proxy:28012 activator+queue-p
 done
 awk -v q="${RPS[queue-proxy]}" -v a="${RPS[activator+queue-proxy]}" -v n="${RPS[nginx-proxy]}" -v d="${RPS[direct]}" 'BEGIN {
   printf "ratios: queue-proxy/nginx-proxy=%.2f (target >= 0.8)  activator+qp/nginx-proxy=%.2f (target >= 0.5)  nginx-proxy/direct=%.2f\n", q/n, a/n, n/d }'
+fi
 
+if [[ " $PHASES " == *" latency "* ]]; then
 echo "== latency: constant 1000 req/s, ${DURATION}s after 3s warm-up (ms, from scheduled send time)"
 for target in direct:18080 nginx-proxy:18081 queue-proxy:28012 activator+queue-proxy:38012; do
   name="${target%%:*}"; port="${target##*:}"
   "$LOADGEN" latency --name "$name" --url "http://127.0.0.1:$port/" --host "$HOST" --rate 1000 --duration "$DURATION" --warmup 3
 done
+fi
 
+if [[ " $PHASES " == *" startup "* ]]; then
 echo "== queue-proxy start to ready (process exec -> first 200 on the readiness probe)"
 cleanup; PIDS=()
 "$NGINX" -p "$WORK/nginx-app" -c "$WORK/nginx-app/nginx.conf" -g 'daemon off;' & PIDS+=($!)
 sleep 0.5
 env "${QP_ENV[@]}" "$LOADGEN" startup --url http://127.0.0.1:28012/ --runs 7 -- "$INGRESS" queue-proxy
+fi

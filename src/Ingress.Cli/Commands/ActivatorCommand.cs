@@ -31,6 +31,7 @@ public static class ActivatorCommand
         foreach (var option in new Option[] { port, h2cPort, revisions, cc, h2c, timeout, autoscaler, podName }) command.Options.Add(option);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            DataPlaneLogging.PreferInlineSocketCompletions();
             var backends = new InMemoryRevisionBackends();
             foreach (var spec in parse.GetValue(revisions) ?? [])
             {

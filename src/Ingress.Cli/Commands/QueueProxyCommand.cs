@@ -17,6 +17,7 @@ public static class QueueProxyCommand
         var command = new Command("queue-proxy", "Run a queue-proxy configured by Knative's environment variables (see docs/dataplane.md).");
         command.SetAction(async (parse, cancellationToken) =>
         {
+            DataPlaneLogging.PreferInlineSocketCompletions();
             QueueProxyOptions options;
             try
             {
@@ -51,6 +52,15 @@ internal static class DataPlaneLogging
             .WriteTo.Console(new JsonFormatter(renderMessage: true))
             .CreateLogger();
         return new SerilogLoggerFactory(logger, dispose: true);
+    }
+
+    /// <summary>Lets socket completions run on the epoll threads instead of queueing to the thread pool. Must run
+    /// before the first socket is created (the runtime reads it once). Why: a proxy's continuations are short and
+    /// never block, and on a 2-core machine the thread-pool hop per read is a large part of a proxy hop's cost.</summary>
+    public static void PreferInlineSocketCompletions()
+    {
+        if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
+            Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
     }
 
     /// <summary>Completes on SIGTERM or SIGINT (or when the invocation is cancelled).</summary>

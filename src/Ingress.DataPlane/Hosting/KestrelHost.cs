@@ -78,7 +78,9 @@ public sealed class KestrelHost : IAsyncDisposable
             });
             _hiddenEndpoints++;
         }
-        var transport = new SocketTransportFactory(Options.Create(new SocketTransportOptions()), loggerFactory);
+        // Inline scheduling: request handling continues on the socket's I/O thread instead of hopping to the thread
+        // pool. Safe because the proxies never block; on 2 cores the saved context switches are most of the gain.
+        var transport = new SocketTransportFactory(Options.Create(new SocketTransportOptions { UnsafePreferInlineScheduling = true }), loggerFactory);
         _server = new KestrelServer(Options.Create(options), transport, loggerFactory);
     }
 

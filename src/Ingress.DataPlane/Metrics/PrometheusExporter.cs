@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text;
@@ -5,11 +6,11 @@ using System.Text;
 namespace Ingress.DataPlane.Metrics;
 
 /// <summary>
-/// Serves the instruments of one <see cref="Meter"/> in Prometheus text format (0.0.4). Counters become
-/// <c>_total</c>-less counters (Knative's names have no suffix), histograms get <c>_bucket/_sum/_count</c>,
-/// observable gauges are read at scrape time. Constant labels (namespace, revision, pod ...) are added to every
-/// series. Why our own: prometheus-net and the OTel exporter are not available here, and a listener on our own
-/// meter keeps the instruments the single source of truth.
+/// Serves the instruments of one <see cref="Meter"/> in Prometheus text format (0.0.4). Counters keep Knative's
+/// names (no <c>_total</c> suffix), histograms get <c>_bucket/_sum/_count</c>, observable gauges are read at scrape
+/// time. Constant labels (namespace, revision, pod ...) are added to every series. Why our own: prometheus-net and
+/// the OTel exporter are not available here, and a listener on our own meter keeps the instruments the single
+/// source of truth. The measurement path is lock-free (it runs several times per proxied request).
 /// </summary>
 public sealed class PrometheusExporter : IDisposable
 {
@@ -21,10 +22,38 @@ public sealed class PrometheusExporter : IDisposable
     private readonly string _prefix;
     private readonly string _constantLabels;
     private readonly MeterListener _listener;
-    private readonly object _lock = new();
-    private readonly Dictionary<Instrument, Dictionary<string, double>> _sums = [];
-    private readonly Dictionary<Instrument, Dictionary<string, HistogramState>> _histograms = [];
-    private readonly List<Instrument> _observables = [];
+    private readonly ConcurrentDictionary<Instrument, InstrumentState> _instruments = new();
+
+    /// <summary>One series: a sum (counters) or buckets + sum + count (histograms).</summary>
+    private sealed class Series(bool histogram)
+    {
+        public readonly long[]? Buckets = histogram ? new long[LatencyBucketsMs.Length] : null;
+        public long Count;
+        private double _sum;
+
+        public double Sum => Volatile.Read(ref _sum);
+
+        public void Add(double value)
+        {
+            double seen, next;
+            do
+            {
+                seen = Volatile.Read(ref _sum);
+                next = seen + value;
+            }
+            while (Interlocked.CompareExchange(ref _sum, next, seen) != seen);
+        }
+    }
+
+    private readonly record struct TagSet(string? K0, object? V0, string? K1, object? V1, string? K2, object? V2);
+
+    private sealed class InstrumentState(Instrument instrument)
+    {
+        public readonly Instrument Instrument = instrument;
+        public readonly bool IsHistogram = instrument.GetType().Name.StartsWith("Histogram", StringComparison.Ordinal);
+        public readonly bool IsObservable = instrument.IsObservable;
+        public readonly ConcurrentDictionary<TagSet, (string Key, Series Series)> Series = new();
+    }
 
     public PrometheusExporter(Meter meter, string prefix, IReadOnlyList<KeyValuePair<string, string>> constantLabels)
     {
@@ -36,25 +65,20 @@ public sealed class PrometheusExporter : IDisposable
             InstrumentPublished = (instrument, listener) =>
             {
                 if (!ReferenceEquals(instrument.Meter, _meter)) return;
-                lock (_lock)
-                {
-                    if (instrument.GetType().Name.StartsWith("Observable", StringComparison.Ordinal)) _observables.Add(instrument);
-                }
-                listener.EnableMeasurementEvents(instrument);
+                var state = _instruments.GetOrAdd(instrument, i => new InstrumentState(i));
+                if (!state.IsObservable) listener.EnableMeasurementEvents(instrument, state);
             },
         };
-        _listener.SetMeasurementEventCallback<long>((i, v, tags, _) => Record(i, v, tags));
-        _listener.SetMeasurementEventCallback<double>((i, v, tags, _) => Record(i, v, tags));
-        _listener.SetMeasurementEventCallback<int>((i, v, tags, _) => Record(i, v, tags));
+        _listener.SetMeasurementEventCallback<long>((_, v, tags, state) => Record((InstrumentState)state!, v, tags));
+        _listener.SetMeasurementEventCallback<double>((_, v, tags, state) => Record((InstrumentState)state!, v, tags));
+        _listener.SetMeasurementEventCallback<int>((_, v, tags, state) => Record((InstrumentState)state!, v, tags));
         _listener.Start();
     }
 
-    private sealed class HistogramState
-    {
-        public readonly long[] Buckets = new long[LatencyBucketsMs.Length];
-        public double Sum;
-        public long Count;
-    }
+    private static TagSet ToTagSet(ReadOnlySpan<KeyValuePair<string, object?>> tags) => new(
+        tags.Length > 0 ? tags[0].Key : null, tags.Length > 0 ? tags[0].Value : null,
+        tags.Length > 1 ? tags[1].Key : null, tags.Length > 1 ? tags[1].Value : null,
+        tags.Length > 2 ? tags[2].Key : null, tags.Length > 2 ? tags[2].Value : null);
 
     private static string Key(ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
@@ -68,44 +92,32 @@ public sealed class PrometheusExporter : IDisposable
         return builder.ToString();
     }
 
-    private void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    private static void Record(InstrumentState state, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
-        var key = Key(tags);
-        lock (_lock)
+        // More than three tags does not happen with our instruments; they would share the first three's series.
+        var set = ToTagSet(tags);
+        if (!state.Series.TryGetValue(set, out var entry))
+            entry = state.Series.GetOrAdd(set, (Key(tags), new Series(state.IsHistogram)));
+        var series = entry.Series;
+        if (series.Buckets is { } buckets)
         {
-            if (instrument is Histogram<double> or Histogram<long> or Histogram<int>)
-            {
-                if (!_histograms.TryGetValue(instrument, out var series)) _histograms[instrument] = series = [];
-                if (!series.TryGetValue(key, out var state)) series[key] = state = new HistogramState();
-                var index = Array.BinarySearch(LatencyBucketsMs, value);
-                if (index < 0) index = ~index;
-                if (index < state.Buckets.Length) state.Buckets[index]++;
-                state.Sum += value;
-                state.Count++;
-            }
-            else
-            {
-                if (!_sums.TryGetValue(instrument, out var series)) _sums[instrument] = series = [];
-                series[key] = series.GetValueOrDefault(key) + value;
-            }
+            var index = Array.BinarySearch(LatencyBucketsMs, value);
+            if (index < 0) index = ~index;
+            if (index < buckets.Length) Interlocked.Increment(ref buckets[index]);
+            Interlocked.Increment(ref series.Count);
         }
+        series.Add(value);
     }
 
     /// <summary>The exposition text of every instrument of the meter.</summary>
     public string Render()
     {
-        lock (_lock)
-        {
-            foreach (var observable in _observables.ToList())
-                _sums.Remove(observable);
-        }
-        // Observable instruments report through the callbacks; route them into a scrape-local table.
         var observed = new Dictionary<Instrument, Dictionary<string, double>>();
         using (var scrape = new MeterListener())
         {
             scrape.InstrumentPublished = (instrument, l) =>
             {
-                if (ReferenceEquals(instrument.Meter, _meter) && _observables.Contains(instrument)) l.EnableMeasurementEvents(instrument);
+                if (ReferenceEquals(instrument.Meter, _meter) && instrument.IsObservable) l.EnableMeasurementEvents(instrument);
             };
             void Observe(Instrument i, double v, ReadOnlySpan<KeyValuePair<string, object?>> tags)
             {
@@ -120,29 +132,27 @@ public sealed class PrometheusExporter : IDisposable
         }
 
         var text = new StringBuilder();
-        lock (_lock)
+        foreach (var state in _instruments.Values.Where(s => !s.IsObservable && !s.IsHistogram).OrderBy(s => s.Instrument.Name, StringComparer.Ordinal))
+            WriteSimple(text, state.Instrument, "counter", state.Series.Values.ToDictionary(e => e.Key, e => e.Series.Sum));
+        foreach (var (instrument, series) in observed.OrderBy(p => p.Key.Name, StringComparer.Ordinal))
+            WriteSimple(text, instrument, "gauge", series);
+        foreach (var state in _instruments.Values.Where(s => s.IsHistogram).OrderBy(s => s.Instrument.Name, StringComparer.Ordinal))
         {
-            foreach (var (instrument, series) in _sums.OrderBy(p => p.Key.Name, StringComparer.Ordinal))
-                WriteSimple(text, instrument, "counter", series);
-            foreach (var (instrument, series) in observed.OrderBy(p => p.Key.Name, StringComparer.Ordinal))
-                WriteSimple(text, instrument, "gauge", series);
-            foreach (var (instrument, series) in _histograms.OrderBy(p => p.Key.Name, StringComparer.Ordinal))
+            var name = _prefix + state.Instrument.Name;
+            text.Append("# HELP ").Append(name).Append(' ').Append(state.Instrument.Description).Append('\n');
+            text.Append("# TYPE ").Append(name).Append(" histogram\n");
+            foreach (var (key, series) in state.Series.Values)
             {
-                var name = _prefix + instrument.Name;
-                text.Append("# HELP ").Append(name).Append(' ').Append(instrument.Description).Append('\n');
-                text.Append("# TYPE ").Append(name).Append(" histogram\n");
-                foreach (var (key, state) in series)
+                long cumulative = 0;
+                for (var b = 0; b < LatencyBucketsMs.Length; b++)
                 {
-                    long cumulative = 0;
-                    for (var b = 0; b < LatencyBucketsMs.Length; b++)
-                    {
-                        cumulative += state.Buckets[b];
-                        text.Append(name).Append("_bucket{").Append(Labels(key, $"le=\"{LatencyBucketsMs[b].ToString(CultureInfo.InvariantCulture)}\"")).Append("} ").Append(cumulative).Append('\n');
-                    }
-                    text.Append(name).Append("_bucket{").Append(Labels(key, "le=\"+Inf\"")).Append("} ").Append(state.Count).Append('\n');
-                    text.Append(name).Append("_sum{").Append(Labels(key, null)).Append("} ").Append(state.Sum.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
-                    text.Append(name).Append("_count{").Append(Labels(key, null)).Append("} ").Append(state.Count).Append('\n');
+                    cumulative += Volatile.Read(ref series.Buckets![b]);
+                    text.Append(name).Append("_bucket{").Append(Labels(key, $"le=\"{LatencyBucketsMs[b].ToString(CultureInfo.InvariantCulture)}\"")).Append("} ").Append(cumulative).Append('\n');
                 }
+                var count = Volatile.Read(ref series.Count);
+                text.Append(name).Append("_bucket{").Append(Labels(key, "le=\"+Inf\"")).Append("} ").Append(count).Append('\n');
+                text.Append(name).Append("_sum{").Append(Labels(key, null)).Append("} ").Append(series.Sum.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
+                text.Append(name).Append("_count{").Append(Labels(key, null)).Append("} ").Append(count).Append('\n');
             }
         }
         return text.ToString();

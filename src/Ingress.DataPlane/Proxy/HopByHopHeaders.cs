@@ -22,6 +22,8 @@ internal static class HopByHopHeaders
         foreach (var value in connection)
         {
             if (value is null) continue;
+            // Fast path for the common single tokens, which name no header.
+            if (value.Equals("keep-alive", StringComparison.OrdinalIgnoreCase) || value.Equals("close", StringComparison.OrdinalIgnoreCase)) continue;
             foreach (var token in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
                 if (token.Equals("close", StringComparison.OrdinalIgnoreCase) || token.Equals("keep-alive", StringComparison.OrdinalIgnoreCase)) continue;

@@ -163,15 +163,22 @@ public sealed partial class HttpForwarder : IDisposable
             }
             if (connectionNamed is not null && connectionNamed.Contains(name)) continue;
             if (name.Equals("Host", StringComparison.OrdinalIgnoreCase)) continue;
-            if (!message.Headers.TryAddWithoutValidation(name, (IEnumerable<string>)header.Value!) && content is not null)
-                content.Headers.TryAddWithoutValidation(name, (IEnumerable<string>)header.Value!);
+            var added = header.Value.Count == 1
+                ? message.Headers.TryAddWithoutValidation(name, header.Value.ToString())
+                : message.Headers.TryAddWithoutValidation(name, (IEnumerable<string>)header.Value!);
+            if (!added && content is not null)
+            {
+                if (header.Value.Count == 1) content.Headers.TryAddWithoutValidation(name, header.Value.ToString());
+                else content.Headers.TryAddWithoutValidation(name, (IEnumerable<string>)header.Value!);
+            }
         }
         if (isUpgrade)
         {
             message.Headers.TryAddWithoutValidation("Connection", "Upgrade");
             message.Headers.TryAddWithoutValidation("Upgrade", (IEnumerable<string>)request.Headers.Upgrade!);
         }
-        message.Headers.Host = transform.Host ?? (request.Host.HasValue ? request.Host.Value : authority);
+        // Without validation: the Host setter would parse the value on every request.
+        message.Headers.TryAddWithoutValidation("Host", transform.Host ?? (request.Host.HasValue ? request.Host.Value : authority));
 
         if (_options.AddForwardedHeaders)
         {
@@ -229,29 +236,40 @@ public sealed partial class HttpForwarder : IDisposable
         return ProxyError.UpstreamRequestFailed;
     }
 
+    /// <summary>Copies headers as raw strings (<c>NonValidated</c>): parsing them into typed values would cost
+    /// time on every response for nothing, since a proxy passes them on unchanged.</summary>
     private static void CopyResponseHeaders(HttpResponseMessage response, HttpResponse downstream)
     {
-        var connectionNamed = response.Headers.Connection.Count > 0 ? new HashSet<string>(response.Headers.Connection, StringComparer.OrdinalIgnoreCase) : null;
+        HashSet<string>? connectionNamed = null;
+        if (response.Headers.NonValidated.TryGetValues("Connection", out var connection))
+            foreach (var value in connection)
+                if (HopByHopHeaders.NamedByConnection(value) is { } named) (connectionNamed ??= new HashSet<string>(StringComparer.OrdinalIgnoreCase)).UnionWith(named);
         var headers = downstream.Headers;
-        foreach (var header in response.Headers)
+        foreach (var header in response.Headers.NonValidated)
         {
             if (HopByHopHeaders.IsHopByHop(header.Key)) continue;
             if (connectionNamed is not null && connectionNamed.Contains(header.Key)) continue;
             headers[header.Key] = ToStringValues(header.Value);
         }
-        foreach (var header in response.Content.Headers)
+        foreach (var header in response.Content.Headers.NonValidated)
             headers[header.Key] = ToStringValues(header.Value);
     }
 
-    private static StringValues ToStringValues(IEnumerable<string> values) =>
-        values is string[] array ? new StringValues(array) : new StringValues(values.ToArray());
+    private static StringValues ToStringValues(HeaderStringValues values)
+    {
+        if (values.Count == 1) return new StringValues(values.ToString());
+        var array = new string[values.Count];
+        var i = 0;
+        foreach (var value in values) array[i++] = value;
+        return new StringValues(array);
+    }
 
     private static void CopyTrailers(HttpContext context, HttpResponseMessage response)
     {
-        if (response.TrailingHeaders.Count() == 0) return;
+        if (response.TrailingHeaders.NonValidated.Count == 0) return;
         var trailers = context.Features.Get<IHttpResponseTrailersFeature>();
         if (trailers?.Trailers is null || trailers.Trailers.IsReadOnly) return;
-        foreach (var header in response.TrailingHeaders)
+        foreach (var header in response.TrailingHeaders.NonValidated)
             trailers.Trailers[header.Key] = ToStringValues(header.Value);
     }
 
@@ -320,7 +338,7 @@ public sealed partial class HttpForwarder : IDisposable
     private async Task<ForwardResult> TunnelUpgradeAsync(HttpContext context, IHttpUpgradeFeature upgrade, HttpResponseMessage response, RequestDeadline deadline)
     {
         var upstream = await response.Content.ReadAsStreamAsync(deadline.Token).ConfigureAwait(false);
-        foreach (var header in response.Headers)
+        foreach (var header in response.Headers.NonValidated)
         {
             if (header.Key.Equals("Connection", StringComparison.OrdinalIgnoreCase) || header.Key.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)) continue;
             context.Response.Headers[header.Key] = ToStringValues(header.Value);
