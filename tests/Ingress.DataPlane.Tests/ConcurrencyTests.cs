@@ -237,3 +237,24 @@ public sealed class ProxyErrorTests
         Assert.Equal(502, ProxyError.UpstreamConnectFailed.StatusCode());
     }
 }
+
+public sealed class RevisionFromRequestTests
+{
+    [Theory]
+    [InlineData("hello-00001.default.svc.cluster.local", null, null, "default/hello-00001")]
+    [InlineData("hello-00001.default.svc.cluster.local:8012", null, null, "default/hello-00001")]
+    [InlineData("hello-00001.default.svc", null, null, "default/hello-00001")]
+    [InlineData("hello-00001.default", null, null, "default/hello-00001")]
+    [InlineData("hello.example.com", null, null, null)]
+    [InlineData("localhost", null, null, null)]
+    [InlineData("hello.example.com", "rev", "ns", "ns/rev")]
+    [InlineData("hello.example.com", "rev", null, null)]
+    public void Revision_comes_from_headers_or_the_service_host(string host, string? revision, string? ns, string? expected)
+    {
+        var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        context.Request.Host = Microsoft.AspNetCore.Http.HostString.FromUriComponent(host);
+        if (revision is not null) context.Request.Headers["Knative-Serving-Revision"] = revision;
+        if (ns is not null) context.Request.Headers["Knative-Serving-Namespace"] = ns;
+        Assert.Equal(expected, ActivatorServer.RevisionFrom(context.Request, "cluster.local")?.ToString());
+    }
+}

@@ -241,20 +241,21 @@ public sealed partial class ActivatorServer : IAsyncDisposable
     }
 
     /// <summary>The revision from Knative-Serving-Revision/-Namespace headers, else from a Host of the form
-    /// <c>name.namespace.svc.&lt;domain&gt;[:port]</c> (also <c>name.namespace.svc</c> and <c>name.namespace</c>).</summary>
+    /// <c>name.namespace.svc.&lt;domain&gt;[:port]</c> (also <c>name.namespace.svc</c> and <c>name.namespace</c>).
+    /// Runs on every request, so it parses without splitting.</summary>
     public static RevisionKey? RevisionFrom(HttpRequest request, string clusterDomain)
     {
-        var name = request.Headers[KnativeHeaders.RevisionHeader].ToString();
-        var ns = request.Headers[KnativeHeaders.NamespaceHeader].ToString();
-        if (name.Length > 0 && ns.Length > 0) return new RevisionKey(ns, name);
-        var host = request.Host.Host;
-        foreach (var suffix in new[] { ".svc." + clusterDomain, ".svc", "" })
-        {
-            if (!host.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)) continue;
-            var parts = host[..^suffix.Length].Split('.');
-            if (parts.Length == 2 && parts[0].Length > 0 && parts[1].Length > 0) return new RevisionKey(parts[1], parts[0]);
-        }
-        return null;
+        var headers = request.Headers;
+        if (headers.TryGetValue(KnativeHeaders.RevisionHeader, out var name) && headers.TryGetValue(KnativeHeaders.NamespaceHeader, out var ns)
+            && name.ToString() is { Length: > 0 } revision && ns.ToString() is { Length: > 0 } space)
+            return new RevisionKey(space, revision);
+        var host = request.Host.Host.AsSpan();
+        if (host.EndsWith(clusterDomain, StringComparison.OrdinalIgnoreCase) && host[..^clusterDomain.Length].EndsWith(".svc.", StringComparison.OrdinalIgnoreCase))
+            host = host[..^(clusterDomain.Length + 5)];
+        else if (host.EndsWith(".svc", StringComparison.OrdinalIgnoreCase)) host = host[..^4];
+        var dot = host.IndexOf('.');
+        if (dot <= 0 || dot == host.Length - 1 || host[(dot + 1)..].Contains('.')) return null;
+        return new RevisionKey(host[(dot + 1)..].ToString(), host[..dot].ToString());
     }
 
     [LoggerMessage(EventId = 210, Level = LogLevel.Information, Message = "activator listening: http {HttpPort}, h2c {H2cPort}")]
