@@ -8,7 +8,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -44,8 +43,9 @@ public sealed class KestrelHost : IAsyncDisposable
         var options = new KestrelServerOptions
         {
             AddServerHeader = false,
-            // Kestrel wants services for a few optional features (e.g. HTTPS defaults); an empty provider is enough.
-            ApplicationServices = new ServiceCollection().AddSingleton(loggerFactory).BuildServiceProvider(),
+            // Kestrel asks services for a few optional features (HTTPS defaults); a two-line provider is enough and
+            // keeps the DI container (and its start cost) out of the process.
+            ApplicationServices = new MinimalServices(loggerFactory),
         };
         ConfigureLimits(options.Limits);
         foreach (var endpoint in endpoints)
@@ -139,6 +139,11 @@ public sealed class KestrelHost : IAsyncDisposable
         using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
             await StopAsync(cts.Token).ConfigureAwait(false);
         _server.Dispose();
+    }
+
+    private sealed class MinimalServices(ILoggerFactory loggerFactory) : IServiceProvider
+    {
+        public object? GetService(Type serviceType) => serviceType == typeof(ILoggerFactory) ? loggerFactory : null;
     }
 
     private sealed class Application(RequestDelegate handler) : IHttpApplication<DefaultHttpContext>

@@ -26,7 +26,9 @@ public sealed partial class QueueProxyServer : IAsyncDisposable
     private readonly QueueProxyOptions _options;
     private readonly ILogger _logger;
     private readonly KestrelHost _host;
-    private readonly HttpForwarder _forwarder;
+    /// <summary>Created off the start path: building the first <see cref="SocketsHttpHandler"/> loads System.Net.Http
+    /// and its crypto dependencies (~50 ms here), which readiness does not need (the default probe is TCP).</summary>
+    private readonly Lazy<HttpForwarder> _forwarder;
     private readonly ReadinessProber _prober;
     private readonly Drainer _drainer;
     private readonly QueueProxyMetrics _metrics;
@@ -57,11 +59,8 @@ public sealed partial class QueueProxyServer : IAsyncDisposable
             new("configuration_name", options.Configuration), new("revision_name", options.Revision),
             new("pod_name", options.PodName), new("container_name", "queue-proxy"),
         ]);
-        _forwarder = new HttpForwarder(new ForwarderOptions
-        {
-            // Knative: max idle connections = cc, or 1000 when unlimited; we cap nothing and let the breaker limit.
-            AddForwardedHeaders = true,
-        }, _logger);
+        // Knative: max idle connections = cc, or 1000 when unlimited; we cap nothing and let the breaker limit.
+        _forwarder = new Lazy<HttpForwarder>(() => new HttpForwarder(new ForwarderOptions { AddForwardedHeaders = true }, _logger));
         _statBytes = StatWire.Encode(new Stat { PodName = options.PodName });
         _host = new KestrelHost(
         [
@@ -104,6 +103,7 @@ public sealed partial class QueueProxyServer : IAsyncDisposable
         _userMetricsPort = ports[4];
         _ = _prober.ProbeAsync();
         _reporter = ReportLoopAsync(_stopping.Token);
+        _ = Task.Run(() => _forwarder.Value);
         LogStarted(_logger, $"{_options.Namespace}/{_options.Revision}", _servingPort, _h2cPort, _adminPort, _metricsPort, _userMetricsPort, _userAuthority, _options.ContainerConcurrency);
     }
 
@@ -137,7 +137,7 @@ public sealed partial class QueueProxyServer : IAsyncDisposable
         await _stopping.CancelAsync().ConfigureAwait(false);
         if (_reporter is not null) await _reporter.ConfigureAwait(false);
         await _host.DisposeAsync().ConfigureAwait(false);
-        _forwarder.Dispose();
+        if (_forwarder.IsValueCreated) _forwarder.Value.Dispose();
         _prober.Dispose();
         _drainer.Dispose();
         _exporter.Dispose();
@@ -188,7 +188,7 @@ public sealed partial class QueueProxyServer : IAsyncDisposable
         if (NetworkProbe.IsKubeletProbe(request))
         {
             // Kubelet probes of the user container pass straight through: no stats, no breaker.
-            var probeResult = await _forwarder.ForwardAsync(context, _userAuthority, deadline, transform).ConfigureAwait(false);
+            var probeResult = await _forwarder.Value.ForwardAsync(context, _userAuthority, deadline, transform).ConfigureAwait(false);
             if (probeResult.Error != ProxyError.None) await ProxyErrors.WriteAsync(context, probeResult.Error).ConfigureAwait(false);
             return;
         }
@@ -222,7 +222,7 @@ public sealed partial class QueueProxyServer : IAsyncDisposable
             try
             {
                 var appStart = Stopwatch.GetTimestamp();
-                var result = await _forwarder.ForwardAsync(context, _userAuthority, deadline, transform).ConfigureAwait(false);
+                var result = await _forwarder.Value.ForwardAsync(context, _userAuthority, deadline, transform).ConfigureAwait(false);
                 error = result.Error;
                 if (error != ProxyError.None) await ProxyErrors.WriteAsync(context, error).ConfigureAwait(false);
                 _metrics.AppRequestDone(StatusFor(context, error), Stopwatch.GetElapsedTime(appStart).TotalMilliseconds);

@@ -83,7 +83,7 @@ public sealed class ReadinessProber : IDisposable
     public static readonly TimeSpan AggressiveBudget = TimeSpan.FromSeconds(10);
 
     private readonly IReadOnlyList<ReadinessProbeSpec> _probes;
-    private readonly HttpClient _http;
+    private readonly Lazy<HttpClient> _http;
     private readonly object _lock = new();
     private Task<bool>? _inFlight;
     private volatile bool _lastResult;
@@ -92,10 +92,11 @@ public sealed class ReadinessProber : IDisposable
     {
         _probes = probes;
         // Like the kubelet: a fresh connection per probe, no redirects followed beyond the status check.
-        _http = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.Zero })
+        // Only HTTP probes need a client; TCP probes (Knative's default) keep System.Net.Http off the start path.
+        _http = new Lazy<HttpClient>(() => new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.Zero })
         {
             Timeout = Timeout.InfiniteTimeSpan,
-        };
+        });
     }
 
     /// <summary>Result of the last completed evaluation.</summary>
@@ -151,7 +152,7 @@ public sealed class ReadinessProber : IDisposable
             using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{FormatHost(probe.Host)}:{probe.Port}{probe.HttpPath}");
             request.Headers.TryAddWithoutValidation("User-Agent", "kube-probe/1.32");
             foreach (var (name, value) in probe.HttpHeaders) request.Headers.TryAddWithoutValidation(name, value);
-            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token).ConfigureAwait(false);
+            using var response = await _http.Value.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token).ConfigureAwait(false);
             var status = (int)response.StatusCode;
             return status is >= 200 and < 400;
         }
@@ -163,5 +164,8 @@ public sealed class ReadinessProber : IDisposable
 
     private static string FormatHost(string host) => host.Contains(':') && !host.StartsWith('[') ? $"[{host}]" : host;
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        if (_http.IsValueCreated) _http.Value.Dispose();
+    }
 }
