@@ -46,3 +46,25 @@ public sealed class WebSocketStatSinkTests
         Assert.True(sink.IsConnected);
     }
 }
+
+public sealed class ActivatorHealthTests
+{
+    [Fact]
+    public async Task Kubelet_probe_fails_while_the_autoscaler_is_unreachable()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var closedPort = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        await using var sink = new WebSocketStatSink(new Uri($"ws://127.0.0.1:{closedPort}"), NullLogger.Instance);
+        await using var activator = new ActivatorServer(new ActivatorOptions { ListenAddress = System.Net.IPAddress.Loopback, HttpPort = 0, H2cPort = 0 },
+            new InMemoryRevisionBackends(), sink);
+        await activator.StartAsync();
+        using var client = TestHttp.Http1Client();
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{activator.HttpPort}/");
+        request.Headers.UserAgent.ParseAdd("kube-probe/1.32");
+        using var response = await client.SendAsync(request);
+        Assert.Equal(System.Net.HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Equal("activator is not connected to the autoscaler", await response.Content.ReadAsStringAsync());
+    }
+}

@@ -55,12 +55,14 @@ public sealed partial class ActivatorServer : IAsyncDisposable
     private readonly Meter _meter = new("Ingress.DataPlane.Activator");
     private readonly Counter<long> _requestCount;
     private readonly Histogram<double> _requestLatencies;
+    private readonly IAutoscalerStatSink _autoscaler;
     private volatile bool _terminating;
 
     public ActivatorServer(ActivatorOptions options, IRevisionBackends backends, IAutoscalerStatSink autoscaler, ILoggerFactory? loggerFactory = null)
     {
         _options = options;
         _backends = backends;
+        _autoscaler = autoscaler;
         loggerFactory ??= NullLoggerFactory.Instance;
         _logger = loggerFactory.CreateLogger("activator");
         Reporter = new ConcurrencyReporter(options.PodName, autoscaler, options.ReportingPeriod);
@@ -141,11 +143,12 @@ public sealed partial class ActivatorServer : IAsyncDisposable
     {
         var request = context.Request;
         var response = context.Response;
-        // 1. Kubelet health.
+        // 1. Kubelet health: fails after SIGTERM and while the autoscaler cannot be reached.
         if (NetworkProbe.IsKubeletProbe(request))
         {
-            response.StatusCode = _terminating ? StatusCodes.Status500InternalServerError : StatusCodes.Status200OK;
-            if (_terminating) await response.WriteAsync("activator is shutting down").ConfigureAwait(false);
+            var problem = _terminating ? "activator is shutting down" : !_autoscaler.IsConnected ? "activator is not connected to the autoscaler" : null;
+            response.StatusCode = problem is null ? StatusCodes.Status200OK : StatusCodes.Status500InternalServerError;
+            if (problem is not null) await response.WriteAsync(problem).ConfigureAwait(false);
             return;
         }
         // 2. Network probe.

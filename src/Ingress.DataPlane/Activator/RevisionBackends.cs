@@ -53,6 +53,10 @@ public interface IRevisionBackends
 public interface IAutoscalerStatSink
 {
     void Send(IReadOnlyList<WireStatMessage> stats);
+
+    /// <summary>Whether stats currently reach the autoscaler; the activator reports itself unhealthy otherwise
+    /// (Knative: kubelet probes fail while the autoscaler websocket is down). In-process sinks are always connected.</summary>
+    bool IsConnected => true;
 }
 
 /// <summary>A revision table kept in memory; the local runner writes it as replicas start and stop.</summary>
