@@ -31,7 +31,7 @@ public static class ActivatorCommand
         foreach (var option in new Option[] { port, h2cPort, revisions, cc, h2c, timeout, autoscaler, podName }) command.Options.Add(option);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            DataPlaneLogging.PreferInlineSocketCompletions();
+            DataPlaneProcess.PreferInlineSocketCompletions();
             var backends = new InMemoryRevisionBackends();
             foreach (var spec in parse.GetValue(revisions) ?? [])
             {
@@ -49,7 +49,7 @@ public static class ActivatorCommand
                     Timeouts = DataPlane.Proxy.RequestTimeouts.Default with { Total = TimeSpan.FromSeconds(parse.GetValue(timeout)) },
                 });
             }
-            using var loggerFactory = DataPlaneLogging.Create("activator", "knative-serving/activator");
+            using var loggerFactory = DataPlaneProcess.CreateLoggerFactory("activator", "knative-serving/activator");
             await using var sink = new WebSocketStatSink(new Uri(parse.GetValue(autoscaler)!), loggerFactory.CreateLogger("activator"));
             await using var server = new ActivatorServer(new ActivatorOptions
             {
@@ -58,7 +58,7 @@ public static class ActivatorCommand
                 PodName = parse.GetValue(podName)!,
             }, backends, sink, loggerFactory);
             await server.StartAsync(cancellationToken).ConfigureAwait(false);
-            await DataPlaneLogging.WaitForTerminationAsync(cancellationToken).ConfigureAwait(false);
+            await DataPlaneProcess.WaitForTerminationAsync(cancellationToken).ConfigureAwait(false);
             using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             await server.StopAsync(grace.Token).ConfigureAwait(false);
             return 0;

@@ -17,7 +17,7 @@ public static class QueueProxyCommand
         var command = new Command("queue-proxy", "Run a queue-proxy configured by Knative's environment variables (see docs/dataplane.md).");
         command.SetAction(async (parse, cancellationToken) =>
         {
-            DataPlaneLogging.PreferInlineSocketCompletions();
+            DataPlaneProcess.PreferInlineSocketCompletions();
             QueueProxyOptions options;
             try
             {
@@ -28,10 +28,10 @@ public static class QueueProxyCommand
                 await parse.InvocationConfiguration.Error.WriteLineAsync("queue-proxy: " + ex.Message).ConfigureAwait(false);
                 return 2;
             }
-            using var loggerFactory = DataPlaneLogging.Create("queue-proxy", options.Namespace + "/" + options.Revision);
+            using var loggerFactory = DataPlaneProcess.CreateLoggerFactory("queue-proxy", options.Namespace + "/" + options.Revision);
             await using var server = new QueueProxyServer(options, loggerFactory);
             await server.StartAsync(cancellationToken).ConfigureAwait(false);
-            await DataPlaneLogging.WaitForTerminationAsync(cancellationToken).ConfigureAwait(false);
+            await DataPlaneProcess.WaitForTerminationAsync(cancellationToken).ConfigureAwait(false);
             await server.StopAsync().ConfigureAwait(false);
             return 0;
         });
@@ -39,11 +39,11 @@ public static class QueueProxyCommand
     }
 }
 
-/// <summary>Logging and signal handling shared by the data-plane verbs.</summary>
-internal static class DataPlaneLogging
+/// <summary>Process set-up shared by the data-plane verbs: logging, socket scheduling, termination signals.</summary>
+internal static class DataPlaneProcess
 {
     /// <summary>JSON lines on stdout with Knative's keys (knative.dev/key, knative.dev/controller-style component).</summary>
-    public static SerilogLoggerFactory Create(string component, string key)
+    public static SerilogLoggerFactory CreateLoggerFactory(string component, string key)
     {
         var logger = new LoggerConfiguration()
             .MinimumLevel.Information()

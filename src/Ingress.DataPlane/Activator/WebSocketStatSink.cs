@@ -38,6 +38,8 @@ public sealed partial class WebSocketStatSink : IAutoscalerStatSink, IAsyncDispo
 
     private async Task RunAsync(CancellationToken cancellationToken)
     {
+        // Re-dial quickly at first (an autoscaler restart takes seconds), doubling up to 5 s so a long outage does
+        // not spin; the batch that failed to send is sent first on the new connection.
         var backoff = TimeSpan.FromMilliseconds(100);
         IReadOnlyList<WireStatMessage>? unsent = null;
         while (!cancellationToken.IsCancellationRequested)
