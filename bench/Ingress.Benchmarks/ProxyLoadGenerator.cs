@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+
+namespace Ingress.Benchmarks;
+
+/// <summary>
+/// Open-loop constant-rate HTTP load generator for proxy latency: requests are scheduled at fixed intervals
+/// (t0 + i / rate) whatever the responses do, and each latency is measured from its scheduled time, so a stall
+/// shows up in the percentiles instead of silently lowering the rate (no coordinated omission).
+/// Usage (see bench/scripts/proxy-bench.sh): <c>--url URL --rate 1000 --duration 10 --warmup 3 [--host H]</c>.
+/// Output: one line <c>name p50_ms p90_ms p99_ms p999_ms max_ms sent errors</c>.
+/// </summary>
+public static class ProxyLoadGenerator
+{
+    /// <summary>Entry for the bench scripts: <c>latency ...</c> or <c>startup ...</c>.</summary>
+    public static Task<int> MainAsync(string[] args) => args.Length > 0 && args[0] == "startup"
+        ? StartupAsync(args)
+        : RunAsync(args);
+
+    /// <summary>
+    /// Time from process start to the first 200 of a readiness probe (<c>User-Agent: kube-probe/…</c>,
+    /// <c>K-Network-Probe: queue</c>), polling every millisecond over fresh connections. Runs the command given
+    /// after <c>--</c> with the current environment, <c>--runs</c> times, and prints each figure and the median.
+    /// </summary>
+    public static async Task<int> StartupAsync(string[] args)
+    {
+        string Arg(string name, string fallback)
+        {
+            var i = Array.IndexOf(args, name);
+            return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+        }
+        var url = new Uri(Arg("--url", "http://127.0.0.1:8012/"));
+        var runs = int.Parse(Arg("--runs", "5"), CultureInfo.InvariantCulture);
+        var separator = Array.IndexOf(args, "--");
+        var command = args[(separator + 1)..];
+        var figures = new List<double>();
+        for (var run = 0; run < runs; run++)
+        {
+            var info = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in command.Skip(1)) info.ArgumentList.Add(a);
+            var started = Stopwatch.GetTimestamp();
+            using var process = Process.Start(info)!;
+            _ = process.StandardOutput.ReadToEndAsync();
+            _ = process.StandardError.ReadToEndAsync();
+            using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false, PooledConnectionLifetime = TimeSpan.Zero }) { Timeout = TimeSpan.FromSeconds(1) };
+            while (true)
+            {
+                try
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Get, url);
+                    request.Headers.TryAddWithoutValidation("User-Agent", "kube-probe/1.32");
+                    request.Headers.TryAddWithoutValidation("K-Network-Probe", "queue");
+                    using var response = await client.SendAsync(request).ConfigureAwait(false);
+                    if (response.StatusCode == HttpStatusCode.OK) break;
+                }
+                catch (HttpRequestException)
+                {
+                }
+                catch (TaskCanceledException)
+                {
+                }
+                if (Stopwatch.GetElapsedTime(started) > TimeSpan.FromSeconds(30)) throw new TimeoutException("never became ready");
+                await Task.Delay(1).ConfigureAwait(false);
+            }
+            var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            figures.Add(ms);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"startup run {run + 1}: {ms:F1} ms"));
+            process.Kill();
+            await process.WaitForExitAsync().ConfigureAwait(false);
+            await Task.Delay(200).ConfigureAwait(false);
+        }
+        figures.Sort();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"startup median={figures[figures.Count / 2]:F1} min={figures[0]:F1} max={figures[^1]:F1}"));
+        return 0;
+    }
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        string Arg(string name, string fallback)
+        {
+            var i = Array.IndexOf(args, name);
+            return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+        }
+        var url = new Uri(Arg("--url", "http://127.0.0.1:8012/"));
+        var rate = double.Parse(Arg("--rate", "1000"), CultureInfo.InvariantCulture);
+        var duration = TimeSpan.FromSeconds(double.Parse(Arg("--duration", "10"), CultureInfo.InvariantCulture));
+        var warmup = TimeSpan.FromSeconds(double.Parse(Arg("--warmup", "3"), CultureInfo.InvariantCulture));
+        var host = Arg("--host", "");
+        var name = Arg("--name", url.ToString());
+
+        using var client = new HttpMessageInvoker(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            MaxConnectionsPerServer = 256,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+        });
+        await RunPhaseAsync(client, url, host, rate, warmup, record: null).ConfigureAwait(false);
+        var count = (int)(rate * duration.TotalSeconds);
+        var latencies = new double[count];
+        var (sent, errors) = await RunPhaseAsync(client, url, host, rate, duration, latencies).ConfigureAwait(false);
+        var measured = latencies.Take(sent).Where(l => l >= 0).OrderBy(l => l).ToArray();
+        double P(double q) => measured.Length == 0 ? double.NaN : measured[Math.Min(measured.Length - 1, (int)Math.Ceiling(q * measured.Length) - 1)];
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{name} p50={P(0.50):F3} p90={P(0.90):F3} p99={P(0.99):F3} p999={P(0.999):F3} max={P(1.0):F3} sent={sent} errors={errors}"));
+        return errors == 0 ? 0 : 1;
+    }
+
+    /// <summary>Paces sends from a dedicated thread (the thread pool is busy completing responses, and a pacing
+    /// loop there would fall behind and hide latency). Requests that are due are sent at once; each latency counts
+    /// from its scheduled time.</summary>
+    private static async Task<(int Sent, int Errors)> RunPhaseAsync(HttpMessageInvoker client, Uri url, string host, double rate, TimeSpan length, double[]? record)
+    {
+        var total = (int)(rate * length.TotalSeconds);
+        var pending = new Task[total];
+        var errors = 0;
+        var ticksPerRequest = Stopwatch.Frequency / rate;
+        var pacer = new Thread(() =>
+        {
+            var start = Stopwatch.GetTimestamp();
+            for (var i = 0; i < total; i++)
+            {
+                var due = start + (long)(i * ticksPerRequest);
+                while (true)
+                {
+                    var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
+                    if (wait <= TimeSpan.Zero) break;
+                    if (wait > TimeSpan.FromMilliseconds(1.5)) Thread.Sleep(1);
+                    else Thread.Yield();
+                }
+                pending[i] = SendOneAsync(client, url, host, due, i, record, () => Interlocked.Increment(ref errors));
+            }
+        }) { IsBackground = true, Name = "pacer", Priority = ThreadPriority.AboveNormal };
+        pacer.Start();
+        await Task.Run(pacer.Join).ConfigureAwait(false);
+        await Task.WhenAll(pending).ConfigureAwait(false);
+        return (total, errors);
+    }
+
+    private static async Task SendOneAsync(HttpMessageInvoker client, Uri url, string host, long due, int index, double[]? record, Action onError)
+    {
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            if (host.Length > 0) request.Headers.Host = host;
+            using var response = await client.SendAsync(request, CancellationToken.None).ConfigureAwait(false);
+            await response.Content.CopyToAsync(Stream.Null).ConfigureAwait(false);
+            if (response.StatusCode != HttpStatusCode.OK) onError();
+        }
+        catch (HttpRequestException)
+        {
+            onError();
+        }
+        if (record is not null) record[index] = Stopwatch.GetElapsedTime(due).TotalMilliseconds;
+    }
+}

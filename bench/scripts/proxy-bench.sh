@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Proxy benchmarks for queue-proxy and activator, against nginx as a reverse proxy measured in the same run.
+# Usage: bench/scripts/proxy-bench.sh [seconds-per-run]   (default 10; the machine is shared, keep runs short)
+# Topology (all on 127.0.0.1):
+#   app:          nginx answering 200 "ok" on :18080 (1 worker)       -- the trivial app
+#   nginx-proxy:  nginx reverse proxy :18081 -> :18080 (keepalive upstream, 2 workers) -- the reference
+#   queue-proxy:  ingress queue-proxy :28012 -> :18080 (Release build)
+#   activator:    ingress activator :38012 -> queue-proxy :28012
+# Throughput: wrk -t2 -c50; latency: our constant-rate generator at 1000 req/s (open loop).
+set -euo pipefail
+DURATION="${1:-10}"
+PHASES="${PROXY_BENCH_PHASES:-throughput latency startup}"   # a subset can be chosen, e.g. "throughput"
+REPO="$(cd "$(dirname "$0")/../.." && pwd)"
+WORK="$(mktemp -d /tmp/proxy-bench.XXXXXX)"
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+# Tools come from Debian's packages, installed here and never in tests.
+if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx wrk >/dev/null
+fi
+NGINX="$(command -v nginx)"
+
+echo "== building (Release)"
+# ReadyToRun publish: precompiled code instead of JIT at start (the startup figure depends on it); the plain
+# build output is measured too, for comparison.
+dotnet build "$REPO/src/Ingress.Cli" -c Release -v q -nologo >/dev/null
+dotnet publish "$REPO/src/Ingress.Cli" -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
+  -o "$WORK/ingress-r2r" -v q -nologo >/dev/null
+INGRESS_JIT="$REPO/src/Ingress.Cli/bin/Release/net10.0/ingress"
+INGRESS="$WORK/ingress-r2r/ingress"
+mkdir -p "$WORK/loadgen"
+cat > "$WORK/loadgen/loadgen.csproj" <<XML
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup><OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework><Nullable>enable</Nullable>
+  <ImplicitUsings>enable</ImplicitUsings><ServerGarbageCollection>false</ServerGarbageCollection></PropertyGroup>
+  <ItemGroup><Compile Include="$REPO/bench/Ingress.Benchmarks/ProxyLoadGenerator.cs" /></ItemGroup>
+</Project>
+XML
+echo 'return await Ingress.Benchmarks.ProxyLoadGenerator.MainAsync(args);' > "$WORK/loadgen/Program.cs"
+dotnet build "$WORK/loadgen" -c Release -v q -nologo -o "$WORK/loadgen/out" >/dev/null
+LOADGEN="$WORK/loadgen/out/loadgen"
+
+echo "== starting servers"
+mkdir -p "$WORK/nginx-app/logs" "$WORK/nginx-proxy/logs"
+cat > "$WORK/nginx-app/nginx.conf" <<CONF
+worker_processes 1;
+pid $WORK/nginx-app/nginx.pid;
+error_log $WORK/nginx-app/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  server { listen 127.0.0.1:18080 reuseport; location / { return 200 "ok\n"; } }
+}
+CONF
+cat > "$WORK/nginx-proxy/nginx.conf" <<CONF
+worker_processes 2;
+pid $WORK/nginx-proxy/nginx.pid;
+error_log $WORK/nginx-proxy/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  upstream app { server 127.0.0.1:18080; keepalive 128; keepalive_requests 1000000; }
+  server {
+    listen 127.0.0.1:18081 reuseport;
+    location / {
+      proxy_pass http://app;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host \$host;
+      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+      proxy_buffering off;
+    }
+  }
+}
+CONF
+"$NGINX" -p "$WORK/nginx-app" -c "$WORK/nginx-app/nginx.conf" -g 'daemon off;' & PIDS+=($!)
+"$NGINX" -p "$WORK/nginx-proxy" -c "$WORK/nginx-proxy/nginx.conf" -g 'daemon off;' & PIDS+=($!)
+
+QP_ENV=(REVISION_TIMEOUT_SECONDS=300 USER_PORT=18080 QUEUE_SERVING_PORT=28012 QUEUE_SERVING_H2C_PORT=28013
+        QUEUE_ADMIN_PORT=28022 QUEUE_METRICS_PORT=29090 QUEUE_USER_METRICS_PORT=29091 SERVING_POD=bench-pod
+        SERVING_NAMESPACE=default SERVING_REVISION=bench QUEUE_DRAIN_QUIET_PERIOD_SECONDS=0 CONTAINER_CONCURRENCY=0)
+env "${QP_ENV[@]}" "$INGRESS" queue-proxy > "$WORK/queue-proxy.log" 2>&1 & QP_PID=$!; PIDS+=($QP_PID)
+"$INGRESS" activator --port 38012 --h2c-port 38013 --revision default/bench=127.0.0.1:28012 \
+  --autoscaler-url ws://127.0.0.1:1 --pod-name bench-activator > "$WORK/activator.log" 2>&1 & ACT_PID=$!; PIDS+=($ACT_PID)
+HOST="bench.default.svc.cluster.local"
+for url in http://127.0.0.1:18080/ http://127.0.0.1:18081/ http://127.0.0.1:28012/ http://127.0.0.1:38012/; do
+  for _ in $(seq 1 300); do curl -sf -H "Host: $HOST" "$url" >/dev/null && break; sleep 0.1; done
+done
+
+sleep 0.5
+NGINX_PROXY_WORKERS="$(pgrep -P "$(cat "$WORK/nginx-proxy/nginx.pid")" | tr '\n' ' ')"
+NAMES=(direct nginx-proxy queue-proxy activator+queue-proxy)
+PORTS=(18080 18081 28012 38012)
+PROXY_PIDS=("" "$NGINX_PROXY_WORKERS" "$QP_PID" "$ACT_PID $QP_PID")
+# CPU time (user + system) the proxy processes spent, in clock ticks: a figure that is far less sensitive than
+# req/s to the other engineers' builds sharing the 2 cores.
+cpu_ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat"))); done; echo "$t"; }
+declare -A RPS CPU
+if [[ " $PHASES " == *" throughput "* ]]; then
+echo "== throughput: wrk -t2 -c50 -d${DURATION}s (after a 5 s warm-up each); CPU of the proxy processes per request"
+# Two rounds, interleaved, so a burst of load elsewhere hits every target alike; the best round counts.
+for round in 1 2; do
+for i in 0 1 2 3; do
+  name="${NAMES[$i]}"; port="${PORTS[$i]}"; pids="${PROXY_PIDS[$i]}"
+  [[ $round == 1 ]] && wrk -t2 -c50 -d5s -H "Host: $HOST" "http://127.0.0.1:$port/" >/dev/null   # warm-up (JIT tiers, pools)
+  before=0; [[ -n "$pids" ]] && before=$(cpu_ticks $pids)
+  out="$(wrk -t2 -c50 -d"${DURATION}s" -H "Host: $HOST" "http://127.0.0.1:$port/")"
+  after=0; [[ -n "$pids" ]] && after=$(cpu_ticks $pids)
+  rps="$(awk '/Requests\/sec/ {print $2}' <<<"$out")"; reqs="$(awk '/requests in/ {print $1}' <<<"$out")"
+  errs="$(awk '/Non-2xx|Socket errors/ {print}' <<<"$out")"
+  cpu="$(awk -v t=$((after-before)) -v r="$reqs" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", t*1e6/hz/r}')"
+  if [[ -z "${RPS[$name]:-}" ]] || awk -v a="$rps" -v b="${RPS[$name]}" 'BEGIN {exit !(a > b)}'; then RPS[$name]="$rps"; fi
+  if [[ -z "${CPU[$name]:-}" ]] || awk -v a="$cpu" -v b="${CPU[$name]}" 'BEGIN {exit !(a < b)}'; then CPU[$name]="$cpu"; fi
+  printf 'round %s %-24s %12s req/s  proxy CPU %6s us/req %s\n' "$round" "$name" "$rps" "$cpu" "$errs"
+done
+done
+awk -v q="${CPU[queue-proxy]}" -v a="${CPU[activator+queue-proxy]}" -v n="${CPU[nginx-proxy]}" 'BEGIN {
+  printf "CPU per request (best round): nginx-proxy=%s us, queue-proxy=%s us (%.2fx), activator+queue-proxy=%s us (%.2fx)\n", n, q, q/n, a, a/n }'
+awk -v q="${RPS[queue-proxy]}" -v a="${RPS[activator+queue-proxy]}" -v n="${RPS[nginx-proxy]}" -v d="${RPS[direct]}" 'BEGIN {
+  printf "ratios: queue-proxy/nginx-proxy=%.2f (target >= 0.8)  activator+qp/nginx-proxy=%.2f (target >= 0.5)  nginx-proxy/direct=%.2f\n", q/n, a/n, n/d }'
+fi
+
+if [[ " $PHASES " == *" latency "* ]]; then
+echo "== latency: constant 1000 req/s, ${DURATION}s after 3s warm-up (ms, from scheduled send time)"
+for target in direct:18080 nginx-proxy:18081 queue-proxy:28012 activator+queue-proxy:38012; do
+  name="${target%%:*}"; port="${target##*:}"
+  "$LOADGEN" latency --name "$name" --url "http://127.0.0.1:$port/" --host "$HOST" --rate 1000 --duration "$DURATION" --warmup 3
+done
+fi
+
+if [[ " $PHASES " == *" startup "* ]]; then
+echo "== queue-proxy start to ready (process exec -> first 200 on the readiness probe)"
+cleanup; PIDS=()
+"$NGINX" -p "$WORK/nginx-app" -c "$WORK/nginx-app/nginx.conf" -g 'daemon off;' & PIDS+=($!)
+sleep 0.5
+echo "-- ReadyToRun publish"
+env "${QP_ENV[@]}" "$LOADGEN" startup --url http://127.0.0.1:28012/ --runs 7 -- "$INGRESS" queue-proxy
+echo "-- plain build output (JIT)"
+env "${QP_ENV[@]}" "$LOADGEN" startup --url http://127.0.0.1:28012/ --runs 7 -- "$INGRESS_JIT" queue-proxy
+fi
