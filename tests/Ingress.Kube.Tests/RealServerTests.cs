@@ -105,7 +105,8 @@ public sealed class RealServerTests : IAsyncLifetime
             var widgets = (await _direct.Dynamic(Objects.Widgets).ListAllAsync("default")).Items;
             var children = (await _direct.Dynamic(ResourceDescriptor.ConfigMaps).ListAllAsync("default")).Items
                 .Where(c => ((string?)c["metadata"]!["name"])!.EndsWith("-child", StringComparison.Ordinal)).ToList();
-            _why = $"{widgets.Count} widgets, {children.Count} children";
+            var orphanless = widgets.Where(w => children.All(c => (string?)c["metadata"]!["name"] != (string?)w["metadata"]!["name"] + "-child")).Select(w => w.ToJsonString());
+            _why = $"{widgets.Count} widgets, {children.Count} children; without a child: {string.Join(" | ", orphanless)}";
             if (widgets.Count != expected || children.Count != expected) return false;
             foreach (var w in widgets)
             {
@@ -128,7 +129,7 @@ public sealed class RealServerTests : IAsyncLifetime
 
     private async Task WaitConvergedAsync(int expected, string what)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(90);
+        var deadline = DateTime.UtcNow.AddSeconds(180); // generous: CPU is shared with parallel test classes
         while (!await AllConvergedAsync(expected))
         {
             if (DateTime.UtcNow > deadline) Assert.Fail($"not converged: {what}: {_why}");
