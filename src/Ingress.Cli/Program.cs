@@ -13,6 +13,7 @@ public static class Program
     {
         var root = new RootCommand("Knative Serving networking and autoscaling control plane on Istio, in C#.");
         root.Subcommands.Add(VersionCommand.Create());
+        root.Subcommands.Add(ApiServerCommand.Create());
         return root;
     }
 }

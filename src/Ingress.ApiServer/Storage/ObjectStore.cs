@@ -1,0 +1,200 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+
+namespace Ingress.ApiServer.Storage;
+
+/// <summary>Outcome of a compare-and-swap commit.</summary>
+internal enum CommitOutcome { Committed, AlreadyExists, NotFound, VersionMismatch }
+
+/// <summary>
+/// The object store: per resource (storage key group/plural) a map from namespace/name to the stored
+/// object. One lock serialises writes, which also gives resourceVersion its global order; the WAL append
+/// and watch fan-out happen inside it, the fsync wait outside it.
+/// </summary>
+internal sealed class ObjectStore : IDisposable
+{
+    private readonly object _sync = new();
+    private readonly Dictionary<string, Dictionary<string, StoredObject>> _buckets = new(StringComparer.Ordinal);
+    private readonly WatchHub _hub;
+    private readonly WriteAheadLog? _wal;
+    private readonly int _snapshotEvery;
+    private readonly ILogger _log;
+    private long _rv;
+    private int _snapshotRunning;
+
+    public ObjectStore(int watchHistory, WriteAheadLog? wal, int snapshotEvery, ILogger log)
+    {
+        _hub = new WatchHub(watchHistory);
+        _wal = wal;
+        _snapshotEvery = snapshotEvery;
+        _log = log;
+    }
+
+    public long CurrentResourceVersion { get { lock (_sync) return _rv; } }
+    public int WatcherCount { get { lock (_sync) return _hub.WatcherCount; } }
+    public int Count { get { lock (_sync) return _buckets.Values.Sum(b => b.Count); } }
+
+    /// <summary>Replays the WAL into memory (before the server accepts requests).</summary>
+    public void Recover()
+    {
+        if (_wal is null) return;
+        _wal.Recover(r =>
+        {
+            _rv = Math.Max(_rv, r.ResourceVersion);
+            if (r.Op == WalOp.SnapshotEnd) return;
+            var bucket = Bucket(r.StorageKey);
+            var key = r.Namespace.Length == 0 ? r.Name : r.Namespace + "/" + r.Name;
+            if (r.Op == WalOp.Put) bucket[key] = StoredObject.FromBytes(r.Json!, r.ResourceVersion);
+            else bucket.Remove(key);
+        });
+        _hub.ResetHistory(_rv);
+    }
+
+    private Dictionary<string, StoredObject> Bucket(string storageKey)
+    {
+        if (!_buckets.TryGetValue(storageKey, out var b)) _buckets[storageKey] = b = new Dictionary<string, StoredObject>(StringComparer.Ordinal);
+        return b;
+    }
+
+    private static string KeyOf(string ns, string name) => ns.Length == 0 ? name : ns + "/" + name;
+
+    public StoredObject? Get(string storageKey, string ns, string name)
+    {
+        lock (_sync) return _buckets.TryGetValue(storageKey, out var b) ? b.GetValueOrDefault(KeyOf(ns, name)) : null;
+    }
+
+    /// <summary>Objects of one resource (optionally one namespace), sorted by key, and the store's version.</summary>
+    public (List<StoredObject> Items, long ResourceVersion) List(string storageKey, string? ns)
+    {
+        List<StoredObject> items;
+        long rv;
+        lock (_sync)
+        {
+            rv = _rv;
+            if (!_buckets.TryGetValue(storageKey, out var b)) return ([], rv);
+            items = new List<StoredObject>(ns is null ? b.Count : 16);
+            foreach (var o in b.Values) if (ns is null || o.Namespace == ns) items.Add(o);
+        }
+        items.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+        return (items, rv);
+    }
+
+    /// <summary>Every object of every resource (for GC scans and namespace deletion).</summary>
+    public List<(string StorageKey, StoredObject Obj)> All()
+    {
+        lock (_sync)
+        {
+            var all = new List<(string, StoredObject)>();
+            foreach (var (k, b) in _buckets) foreach (var o in b.Values) all.Add((k, o));
+            return all;
+        }
+    }
+
+    /// <summary>
+    /// Compare-and-swap write. <paramref name="expectedRv"/>: 0 means "must not exist" (create), a
+    /// positive value means "must be exactly this version". <paramref name="newObject"/> null deletes.
+    /// On success the object's metadata.resourceVersion is set to the new version.
+    /// </summary>
+    public (CommitOutcome Outcome, StoredObject? Stored, Task Durable) Commit(string storageKey, string ns, string name,
+        long expectedRv, JsonObject? newObject)
+    {
+        Task durable;
+        StoredObject stored;
+        lock (_sync)
+        {
+            var bucket = Bucket(storageKey);
+            var key = KeyOf(ns, name);
+            bucket.TryGetValue(key, out var current);
+            if (expectedRv == 0 && current is not null) return (CommitOutcome.AlreadyExists, current, Task.CompletedTask);
+            if (expectedRv > 0 && current is null) return (CommitOutcome.NotFound, null, Task.CompletedTask);
+            if (expectedRv > 0 && current!.ResourceVersion != expectedRv) return (CommitOutcome.VersionMismatch, current, Task.CompletedTask);
+            var rv = ++_rv;
+            if (newObject is null)
+            {
+                // The DELETED event carries the last state with the deletion's resourceVersion.
+                var last = current!.ToJsonObject();
+                last["metadata"]!["resourceVersion"] = rv.ToString();
+                var lastBytes = StoredObject.Serialize(last);
+                stored = StoredObject.From(last, lastBytes, rv);
+                bucket.Remove(key);
+                durable = _wal?.Append(new WalRecord(WalOp.Delete, rv, storageKey, ns, name, null)) ?? Task.CompletedTask;
+                _hub.Publish(new WatchEvent(WatchEventType.Deleted, storageKey, stored, current));
+            }
+            else
+            {
+                ((JsonObject)newObject["metadata"]!)["resourceVersion"] = rv.ToString();
+                var bytes = StoredObject.Serialize(newObject);
+                stored = StoredObject.From(newObject, bytes, rv);
+                bucket[key] = stored;
+                durable = _wal?.Append(new WalRecord(WalOp.Put, rv, storageKey, ns, name, bytes)) ?? Task.CompletedTask;
+                _hub.Publish(new WatchEvent(current is null ? WatchEventType.Added : WatchEventType.Modified, storageKey, stored, current));
+            }
+            MaybeSnapshot();
+        }
+        return (CommitOutcome.Committed, stored, durable);
+    }
+
+    private void MaybeSnapshot()
+    {
+        if (_wal is null || _wal.RecordsSinceSnapshot < _snapshotEvery) return;
+        if (Interlocked.CompareExchange(ref _snapshotRunning, 1, 0) != 0) return;
+        var seq = _wal.Rotate();
+        var rv = _rv;
+        var objects = new List<(string, StoredObject)>();
+        foreach (var (k, b) in _buckets) foreach (var o in b.Values) objects.Add((k, o));
+        _ = Task.Run(() =>
+        {
+            try { _wal.WriteSnapshot(seq, rv, objects); }
+            catch (Exception ex) { _log.LogError(ex, "Snapshot {Seq} failed", seq); }
+            finally { Volatile.Write(ref _snapshotRunning, 0); }
+        });
+    }
+
+    /// <summary>Writes a snapshot now (used on clean shutdown so restart replays little).</summary>
+    public void SnapshotNow()
+    {
+        if (_wal is null) return;
+        int seq;
+        long rv;
+        List<(string, StoredObject)> objects;
+        lock (_sync)
+        {
+            if (_wal.RecordsSinceSnapshot == 0) return;
+            seq = _wal.Rotate();
+            rv = _rv;
+            objects = [];
+            foreach (var (k, b) in _buckets) foreach (var o in b.Values) objects.Add((k, o));
+        }
+        _wal.WriteSnapshot(seq, rv, objects);
+    }
+
+    /// <summary>Opens a watch. <paramref name="fromRv"/> null means "now, with synthetic ADDED events for
+    /// what exists"; otherwise every change after that version is replayed first. Null result means the
+    /// version is too old (410 Gone).</summary>
+    public Watcher? Watch(string storageKey, string? ns, Func<StoredObject, bool> matches, long? fromRv)
+    {
+        var w = new Watcher { StorageKey = storageKey, Namespace = ns, Matches = matches };
+        lock (_sync)
+        {
+            if (fromRv is { } rv)
+            {
+                if (!_hub.CanResumeFrom(rv)) return null;
+                _hub.Replay(w, rv);
+            }
+            else if (_buckets.TryGetValue(storageKey, out var b))
+            {
+                foreach (var o in b.Values.OrderBy(o => o.ResourceVersion))
+                    w.Offer(new WatchEvent(WatchEventType.Added, storageKey, o, null));
+            }
+            _hub.Add(w);
+        }
+        return w;
+    }
+
+    public void Unwatch(Watcher w) { lock (_sync) _hub.Remove(w); }
+
+    public void Dispose()
+    {
+        _wal?.Dispose();
+    }
+}
