@@ -14,6 +14,7 @@ public static class Program
         var root = new RootCommand("Knative Serving networking and autoscaling control plane on Istio, in C#.");
         root.Subcommands.Add(VersionCommand.Create());
         root.Subcommands.Add(ApiServerCommand.Create());
+        root.Subcommands.Add(WebhookCommand.Create());
         return root;
     }
 }

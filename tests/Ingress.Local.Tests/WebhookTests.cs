@@ -337,3 +337,70 @@ public sealed class WebhookTests(ClusterFixture cluster) : IClassFixture<Cluster
         }
     }
 }
+
+/// <summary>The webhook as `ingress webhook` runs it in a pod: API access with a service-account token file
+/// and ca.crt (InClusterApi), the certificate loop, readiness, and shutdown on cancellation.</summary>
+public sealed class WebhookHostTests(ClusterFixture cluster) : IClassFixture<ClusterFixture>
+{
+    [Fact]
+    public async Task InClusterHostFillsItsSecretBecomesReadyAndServesAdmission()
+    {
+        await cluster.InstallAsync();
+        using var api = InClusterApi.Create(cluster.Host.BaseUri,
+            Path.Combine(cluster.ServiceAccountDirectory, "token"), Path.Combine(cluster.ServiceAccountDirectory, "ca.crt"));
+        using var loggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(_ => { });
+        var host = new WebhookHost([new SampleKsvcHook()],
+            new AdmissionWebhookOptions { HttpsPort = 0, ProbePort = 0, BindAddress = IPAddress.Loopback },
+            new WebhookCertificateOptions(), api, loggerFactory);
+        using var cts = new CancellationTokenSource();
+        var run = host.RunAsync(cts.Token);
+        var (httpsPort, probePort) = await host.Started.WaitAsync(TimeSpan.FromSeconds(30));
+
+        using var probes = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{probePort}") };
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await probes.GetAsync("/readyz")).StatusCode != HttpStatusCode.OK)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "webhook did not become ready");
+            await Task.Delay(100);
+        }
+
+        var secret = await cluster.GetObjectAsync("v1", "Secret", "knative-serving", "webhook-certs");
+        var data = secret!["data"]!.AsObject().ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<string>());
+        var certificate = WebhookCertificate.FromSecretData(data)!;
+        using var ca = X509Certificate2.CreateFromPem(certificate.CaPem);
+        using var client = new HttpClient(new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, ct) =>
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, httpsPort), ct);
+                return new NetworkStream(socket, ownsSocket: true);
+            },
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                CertificateChainPolicy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, CustomTrustStore = { ca }, RevocationMode = X509RevocationMode.NoCheck },
+            },
+        }) { BaseAddress = new Uri($"https://webhook.knative-serving.svc:{httpsPort}") };
+        var review = new JsonObject
+        {
+            ["apiVersion"] = "admission.k8s.io/v1", ["kind"] = "AdmissionReview",
+            ["request"] = new JsonObject
+            {
+                ["uid"] = "in-cluster", ["operation"] = "CREATE", ["namespace"] = "default",
+                ["kind"] = new JsonObject { ["group"] = "serving.knative.dev", ["version"] = "v1", ["kind"] = "Service" },
+                ["object"] = new JsonObject
+                {
+                    ["metadata"] = new JsonObject { ["name"] = "x" },
+                    ["spec"] = new JsonObject { ["template"] = new JsonObject { ["spec"] = new JsonObject { ["containers"] = new JsonArray(new JsonObject { ["image"] = "" }) } } },
+                },
+            },
+        };
+        using var response = await client.PostAsync("/resource-validation", new StringContent(review.ToJsonString(), Encoding.UTF8, "application/json"));
+        var answer = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.False(answer["response"]!["allowed"]!.GetValue<bool>());
+
+        cts.Cancel();
+        await run.WaitAsync(TimeSpan.FromSeconds(30));
+        await Assert.ThrowsAsync<HttpRequestException>(() => probes.GetAsync("/healthz"));
+    }
+}
