@@ -223,6 +223,13 @@ public sealed class ManifestsContentTests
         Assert.Equal(["webhook-certs"], webhook.Rule["resourceNames"]!.AsArray().Select(S));
         Assert.DoesNotContain("create", webhook.Rule["verbs"]!.AsArray().Select(S));
         Assert.Contains(Manifests.OfKind("Secret"), s => s.Name == "webhook-certs" && s.Namespace == "knative-serving");
+
+        // Leases: only the components that elect a leader.
+        var leaseRoles = roles.Where(r => Items(r.Body["rules"]).Any(rule => rule["resources"]!.AsArray().Select(S).Contains("leases")))
+            .Select(r => (r.Kind, r.Name)).ToHashSet();
+        var leaseHolders = bindings.Where(b => leaseRoles.Contains((S(b.Body["roleRef"]!["kind"]), S(b.Body["roleRef"]!["name"]))))
+            .SelectMany(b => Items(b.Body["subjects"]).Select(x => S(x["name"]))).Order(StringComparer.Ordinal);
+        Assert.Equal(["autoscaler", "controller", "net-istio-controller"], leaseHolders);
     }
 
     [Fact]
