@@ -49,6 +49,15 @@ internal static class BuiltInKinds
                 [new PrinterColumn("AddressType", "string", ".addressType"), Age]),
             T("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", true, true, ["hpa"], ["all"]),
             T("events.k8s.io", "v1", "Event", "events", true, false, ["ev"]),
+            // Served so that a cluster install (manifests/: RBAC, disruption budgets, webhook registrations)
+            // loads into this server too; stored as plain objects, not enforced.
+            T("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", false, false),
+            T("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", false, false),
+            T("rbac.authorization.k8s.io", "v1", "Role", "roles", true, false),
+            T("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", true, false),
+            T("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", true, true, ["pdb"]),
+            T("admissionregistration.k8s.io", "v1", "MutatingWebhookConfiguration", "mutatingwebhookconfigurations", false, false),
+            T("admissionregistration.k8s.io", "v1", "ValidatingWebhookConfiguration", "validatingwebhookconfigurations", false, false),
             T("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", false, true,
                 ["crd", "crds"], ["api-extensions"], [new PrinterColumn("Created At", "date", ".metadata.creationTimestamp") { Format = "" }]),
         ];

@@ -18,6 +18,7 @@ public static class Program
         root.Subcommands.Add(ApiServerCommand.Create());
         root.Subcommands.Add(QueueProxyCommand.Create());
         root.Subcommands.Add(ActivatorCommand.Create());
+        root.Subcommands.Add(WebhookCommand.Create());
         return root;
     }
 }

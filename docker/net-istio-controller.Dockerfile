@@ -1,0 +1,44 @@
+# syntax=docker/dockerfile:1
+# Image ghcr.io/ingress-knative/net-istio-controller: networking controller (KIngress -> Istio VirtualServices and Gateways, gateway prober).
+#
+# Build from the repository root (the context needs src/ and the shared build files):
+#   docker build -f docker/net-istio-controller.Dockerfile -t ghcr.io/ingress-knative/net-istio-controller:0.1.0 .
+#
+# Every image carries the same `ingress` executable; the ENTRYPOINT picks the verb. One Dockerfile per
+# component keeps image names, entrypoints and tuning independent (see docs/install.md "Images").
+
+# --- build: the SDK image, then a framework-dependent ReadyToRun publish for linux-x64.
+# ReadyToRun: precompiled code cuts start-up JIT work, which matters for leader fail-over and for
+# the activator scaling out under load. Framework-dependent: the runtime comes from the base image,
+# so the layer we ship is only our assemblies.
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+# Restore first, from the project files only, so source edits do not invalidate the restore layer.
+COPY global.json Directory.Build.props Directory.Packages.props ./
+COPY src/Ingress.Api/Ingress.Api.csproj src/Ingress.Api/
+COPY src/Ingress.ApiServer/Ingress.ApiServer.csproj src/Ingress.ApiServer/
+COPY src/Ingress.Kube/Ingress.Kube.csproj src/Ingress.Kube/
+COPY src/Ingress.Serving/Ingress.Serving.csproj src/Ingress.Serving/
+COPY src/Ingress.Networking/Ingress.Networking.csproj src/Ingress.Networking/
+COPY src/Ingress.Autoscaling/Ingress.Autoscaling.csproj src/Ingress.Autoscaling/
+COPY src/Ingress.DataPlane/Ingress.DataPlane.csproj src/Ingress.DataPlane/
+COPY src/Ingress.Local/Ingress.Local.csproj src/Ingress.Local/
+COPY src/Ingress.Cli/Ingress.Cli.csproj src/Ingress.Cli/
+RUN dotnet restore src/Ingress.Cli/Ingress.Cli.csproj -r linux-x64
+COPY src/ src/
+RUN dotnet publish src/Ingress.Cli/Ingress.Cli.csproj --no-restore -c Release -r linux-x64 \
+      --self-contained false -p:PublishReadyToRun=true -p:DebugType=none -o /app
+
+# --- runtime: ASP.NET Core (Kestrel) on Ubuntu chiseled: no shell, no package manager, ~110 MB.
+FROM mcr.microsoft.com/dotnet/aspnet:10.0-noble-chiseled
+WORKDIR /app
+COPY --from=build /app ./
+# The manifests run every container with readOnlyRootFilesystem and a writable /tmp emptyDir.
+# DOTNET_EnableDiagnostics=0: no diagnostic IPC socket or perf map is written, so the image also
+# starts on a read-only root without /tmp. Set it to 1 (with the /tmp mount) to attach
+# dotnet-counters / dotnet-trace. TMPDIR points .NET's temp files at that mount.
+ENV DOTNET_EnableDiagnostics=0 \
+    TMPDIR=/tmp
+# 65532: the conventional "nonroot" UID of distroless images; the manifests run as it too.
+USER 65532:65532
+ENTRYPOINT ["/app/ingress", "net-istio-controller"]
