@@ -225,8 +225,12 @@ public sealed class AutoscalingCluster : IAsyncDisposable
             : CachedAsync(lister, server.Metadata);
 
     private static Task CachedAsync<T>(Lister<T> lister, ObjectMeta meta) where T : class, IKubernetesObject<T>, new() =>
-        Eventually(() => lister.Get(meta.Namespace, meta.Name!)?.Metadata.ResourceVersion == meta.ResourceVersion,
+        Eventually(() => AtLeast(lister.Get(meta.Namespace, meta.Name!)?.Metadata.ResourceVersion, meta.ResourceVersion),
             $"{typeof(T).Name} {meta.Name}@{meta.ResourceVersion} in cache");
+
+    /// <summary>The cache holds this version or a later one (running controllers may have written since).</summary>
+    private static bool AtLeast(string? cached, string? written) =>
+        cached is not null && written is not null && long.TryParse(cached, out var c) && long.TryParse(written, out var w) ? c >= w : cached == written;
 
     public static async Task Eventually(Func<bool> condition, string what, int seconds = 30)
     {

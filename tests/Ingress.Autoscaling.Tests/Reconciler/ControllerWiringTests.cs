@@ -30,19 +30,29 @@ public sealed class ControllerWiringTests
 
         // PA added → SKS created in Proxy mode.
         await AutoscalingCluster.EventuallyAsync(async () => (await c.GetSksAsync(Rev))?.Spec?.Mode == "Proxy", "SKS created");
-        // SKS status changed → PA reconciled: decider, Metric, replicas to min-scale, SKS to Serve.
-        await c.SetSksStatusAsync(Rev, ready: true);
+        // The SKS controller creates the services and sets the private service name → PA reconciled: decider,
+        // Metric, replicas to min-scale, SKS to Serve.
+        await AutoscalingCluster.EventuallyAsync(async () => (await c.GetSksAsync(Rev))?.Status?.PrivateServiceName == Rev + "-private", "SKS status");
+        Assert.NotNull(await c.Client.For<Api.Core.V1.Service>().TryGetAsync(AutoscalingCluster.Ns, Rev + "-private", ct: c.Token));
         await AutoscalingCluster.EventuallyAsync(async () => await c.DeploymentReplicasAsync(Deploy) == 2, "Deployment scaled to min-scale");
         await AutoscalingCluster.EventuallyAsync(async () => await c.GetMetricAsync(Rev) is not null, "Metric created");
         await AutoscalingCluster.EventuallyAsync(async () => (await c.GetSksAsync(Rev))?.Spec?.Mode == "Serve", "SKS serving");
         // Pods become ready → PA reconciled → Active and Ready.
         await c.CreatePodAsync("w1", Rev, ready: true, ip: "10.1.0.1");
         await c.CreatePodAsync("w2", Rev, ready: true, ip: "10.1.0.2");
+        // Playing Kubernetes' endpoints controller for the private service.
+        await c.Client.For<Api.Core.V1.Endpoints>().CreateAsync(new Api.Core.V1.Endpoints
+        {
+            Metadata = new Api.Meta.V1.ObjectMeta { Name = Rev + "-private", Namespace = AutoscalingCluster.Ns },
+            Subsets = [new Api.Core.V1.EndpointsSubset { Addresses = [new Api.Core.V1.EndpointAddress { Ip = "10.1.0.1" }, new Api.Core.V1.EndpointAddress { Ip = "10.1.0.2" }] }],
+        }, ct: c.Token);
         await AutoscalingCluster.EventuallyAsync(async () =>
         {
             var status = (await c.GetPaAsync(Rev)).Status;
             return status?.ActualScale == 2 && status.Conditions?.Any(x => x.Type == ConditionTypes.Ready && x.IsTrue) == true;
         }, "PA Ready with 2 pods");
+        var publicIps = (await c.Client.For<Api.Core.V1.Endpoints>().GetAsync(AutoscalingCluster.Ns, Rev, c.Token)).Subsets!.SelectMany(s => s.Addresses!).Select(a => a.Ip).Order();
+        Assert.Equal(["10.1.0.1", "10.1.0.2"], publicIps);
 
         // PA deleted → its decider goes too.
         await c.Client.For<PodAutoscaler>().DeleteAsync(AutoscalingCluster.Ns, Rev, ct: c.Token);
