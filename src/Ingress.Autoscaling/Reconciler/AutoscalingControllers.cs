@@ -16,8 +16,10 @@ namespace Ingress.Autoscaling.Reconciler;
 /// <summary>Options of <see cref="AutoscalingControllers.Register"/>.</summary>
 public sealed class AutoscalingControllerOptions
 {
-    /// <summary>config-autoscaler as currently known; default upstream's defaults (no ConfigMap).</summary>
-    public Func<AutoscalerConfig> Config { get; init; } = () => AutoscalerConfig.Default;
+    /// <summary>config-autoscaler as currently known. Null (default): follow the <c>config-autoscaler</c>
+    /// ConfigMap in <see cref="SystemNamespace"/> through an informer (<see cref="AutoscalingControllers.ConfigStore"/>),
+    /// as upstream does; a change re-reconciles every PA.</summary>
+    public Func<AutoscalerConfig>? Config { get; init; }
     public TimeProvider Time { get; init; } = TimeProvider.System;
     /// <summary>See <see cref="PodAutoscalerContext.DefaultProgressDeadline"/>.</summary>
     public TimeSpan DefaultProgressDeadline { get; init; } = TimeSpan.FromSeconds(600);
@@ -67,6 +69,8 @@ public sealed class AutoscalingControllers : IDisposable
     public Controller Kpa { get; }
     public Controller Hpa { get; }
     public KpaReconciler KpaReconciler { get; }
+    /// <summary>The followed config-autoscaler, when <see cref="AutoscalingControllerOptions.Config"/> was null.</summary>
+    public AutoscalerConfigStore? ConfigStore { get; private init; }
     /// <summary>The ServerlessService controller, when <see cref="AutoscalingControllerOptions.IncludeServerlessServices"/>.</summary>
     public Controller? ServerlessServices { get; }
 
@@ -89,6 +93,14 @@ public sealed class AutoscalingControllers : IDisposable
         var pods = informers.For<Pod>();
 
         var readyPods = new KubeReadyPods(pods.Lister, options.PodMetricsPort);
+        AutoscalerConfigStore? store = null;
+        var config = options.Config;
+        if (config is null)
+        {
+            store = new AutoscalerConfigStore(informers.For<ConfigMap>(new InformerScope(options.SystemNamespace)), options.SystemNamespace,
+                loggerFactory?.CreateLogger("Ingress.Autoscaling.Config"));
+            config = () => store.Current;
+        }
         var context = new PodAutoscalerContext
         {
             Client = client,
@@ -97,7 +109,7 @@ public sealed class AutoscalingControllers : IDisposable
             Metrics = metrics.Lister,
             HorizontalPodAutoscalers = hpas.Lister,
             Pods = readyPods,
-            Config = options.Config,
+            Config = config,
             Time = options.Time,
             DefaultProgressDeadline = options.DefaultProgressDeadline,
             PrivateServiceMetricsUrl = options.PrivateServiceMetricsUrl ?? PodAutoscalerContext.ClusterMetricsUrl,
@@ -139,8 +151,17 @@ public sealed class AutoscalingControllers : IDisposable
         });
         // A new decision re-reconciles the PA so that it is applied.
         runtime.Scaler.Changed += key => kpa.Enqueue(ObjectKey.Of(key.Namespace, key.Name));
+        if (store is not null)
+        {
+            store.Changed += () =>
+            {
+                var keys = pas.Indexer.Keys();
+                kpa.EnqueueAllSlow(keys);
+                hpa.EnqueueAllSlow(keys);
+            };
+        }
         var sks = options.IncludeServerlessServices ? RegisterServerlessServices(informers, client, options, loggerFactory) : null;
-        return new AutoscalingControllers(context, runtime, prober, kpa, hpa, kpaReconciler, sks);
+        return new AutoscalingControllers(context, runtime, prober, kpa, hpa, kpaReconciler, sks) { ConfigStore = store };
     }
 
     private static Controller RegisterServerlessServices(SharedInformerFactory informers, KubeClient client, AutoscalingControllerOptions options, ILoggerFactory? loggerFactory)

@@ -81,4 +81,30 @@ public sealed class ControllerWiringTests
         Assert.Equal(["10.2.0.1:9090", "[fd00::1]:9090"], scrape);
         Assert.Same(pods.For(key), pods.For(key));
     }
+
+    [Fact]
+    public async Task Config_autoscaler_is_followed_keeping_the_last_good_value()
+    {
+        await using var c = await AutoscalingCluster.StartAsync();
+        var store = c.Controllers.ConfigStore!;
+        Assert.Same(AutoscalerConfig.Default, c.Controllers.Context.Config());
+        var configMaps = c.Client.For<Api.Core.V1.ConfigMap>();
+        var cm = await configMaps.CreateAsync(new Api.Core.V1.ConfigMap
+        {
+            Metadata = new Api.Meta.V1.ObjectMeta { Name = "config-autoscaler", Namespace = "knative-serving" },
+            Data = new() { ["min-scale"] = "2", ["enable-scale-to-zero"] = "false" },
+        }, ct: c.Token);
+        await AutoscalingCluster.Eventually(() => c.Controllers.Context.Config().MinScale == 2, "config applied");
+        Assert.False(c.Controllers.Context.Config().EnableScaleToZero);
+
+        cm.Data!["stable-window"] = "60";
+        await configMaps.UpdateAsync(cm, ct: c.Token);
+        await AutoscalingCluster.Eventually(() => store.LastError is not null, "bad config reported");
+        Assert.Equal("failed to parse data: failed to parse \"stable-window\": time: missing unit in duration \"60\"", store.LastError);
+        Assert.Equal(2, c.Controllers.Context.Config().MinScale);
+
+        await configMaps.DeleteAsync("knative-serving", "config-autoscaler", ct: c.Token);
+        await AutoscalingCluster.Eventually(() => c.Controllers.Context.Config().MinScale == 0, "defaults after delete");
+        Assert.True(c.Controllers.Context.Config().EnableScaleToZero);
+    }
 }
