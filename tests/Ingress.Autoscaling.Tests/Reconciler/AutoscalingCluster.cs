@@ -27,6 +27,9 @@ namespace Ingress.Autoscaling.Tests.Reconciler;
 public sealed class AutoscalingCluster : IAsyncDisposable
 {
     public const string Ns = "default";
+
+    /// <summary>Shared by all clusters of the test run (one Meter; tests filter on their revision tag).</summary>
+    public static readonly AutoscalerTelemetry Telemetry = new();
     public static readonly DateTimeOffset Start = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000);
 
     private readonly CancellationTokenSource _stop = new(TimeSpan.FromMinutes(3));
@@ -66,6 +69,7 @@ public sealed class AutoscalingCluster : IAsyncDisposable
             Time = manualClock ? time : TimeProvider.System,
             ActivatorProbeUrl = probeUrl,
             PrivateServiceMetricsUrl = (_, _) => null,
+            Telemetry = Telemetry,
         });
         var cluster = new AutoscalingCluster(server, client, informers, controllers, time);
         informers.Start(cluster.Token);

@@ -108,3 +108,38 @@ public sealed class ControllerWiringTests
         Assert.True(c.Controllers.Context.Config().EnableScaleToZero);
     }
 }
+
+public sealed class ReconcilerMetricsTests
+{
+    [Fact]
+    public async Task Kpa_reconcile_records_requested_actual_and_pod_state_gauges()
+    {
+        const string rev = "metrics-00001";
+        var seen = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) => { if (instrument.Meter.Name == AutoscalerTelemetry.MeterName) l.EnableMeasurementEvents(instrument); };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+                if (tag.Key == "revision_name" && (string?)tag.Value == rev) seen[instrument.Name] = value;
+        });
+        listener.Start();
+
+        await using var c = await AutoscalingCluster.StartAsync();
+        await c.CreateDeploymentAsync(rev + "-deployment", 1);
+        await c.CreatePaAsync(rev, new Dictionary<string, string> { [AutoscalingKeys.Class] = AutoscalingAnnotations.KpaClass, [AutoscalingKeys.MinScale] = "3" });
+        await c.ReconcileKpaAsync(rev);
+        await c.SetSksStatusAsync(rev, ready: true);
+        await c.CreatePodAsync("m1", rev, ready: true, ip: "10.3.0.1");
+        await c.CreatePodAsync("m2", rev, ready: false, ip: "10.3.0.2");
+        await c.CreatePodAsync("m3", rev, ready: false, ip: "10.3.0.3", running: false);
+        await c.SettleAsync(rev);
+        await c.ReconcileKpaAsync(rev);
+
+        Assert.Equal(3, seen["requested_pods"]);
+        Assert.Equal(1, seen["actual_pods"]);
+        Assert.Equal(1, seen["not_ready_pods"]);
+        Assert.Equal(1, seen["pending_pods"]);
+        Assert.Equal(0, seen["terminating_pods"]);
+    }
+}
