@@ -19,6 +19,9 @@ public sealed class AutoscalerTelemetry : IDisposable
         DesiredPods = _meter.CreateGauge<long>("desired_pods", "{pod}", "Number of pods the autoscaler wants");
         RequestedPods = _meter.CreateGauge<long>("requested_pods", "{pod}", "Number of pods the PodAutoscaler asked the Deployment for");
         ActualPods = _meter.CreateGauge<long>("actual_pods", "{pod}", "Number of ready pods");
+        NotReadyPods = _meter.CreateGauge<long>("not_ready_pods", "{pod}", "Number of running pods that are not ready");
+        PendingPods = _meter.CreateGauge<long>("pending_pods", "{pod}", "Number of pending pods");
+        TerminatingPods = _meter.CreateGauge<long>("terminating_pods", "{pod}", "Number of terminating pods");
         StableRequestConcurrency = _meter.CreateGauge<double>("stable_request_concurrency", "{request}", "Average revision-wide concurrency over the stable window");
         PanicRequestConcurrency = _meter.CreateGauge<double>("panic_request_concurrency", "{request}", "Average revision-wide concurrency over the panic window");
         TargetConcurrencyPerPod = _meter.CreateGauge<double>("target_concurrency_per_pod", "{request}", "Per-pod concurrency target");
@@ -35,6 +38,9 @@ public sealed class AutoscalerTelemetry : IDisposable
     public Gauge<long> DesiredPods { get; }
     public Gauge<long> RequestedPods { get; }
     public Gauge<long> ActualPods { get; }
+    public Gauge<long> NotReadyPods { get; }
+    public Gauge<long> PendingPods { get; }
+    public Gauge<long> TerminatingPods { get; }
     public Gauge<double> StableRequestConcurrency { get; }
     public Gauge<double> PanicRequestConcurrency { get; }
     public Gauge<double> TargetConcurrencyPerPod { get; }
@@ -54,6 +60,15 @@ public sealed class AutoscalerTelemetry : IDisposable
         var tags = Tags(key);
         if (decision.Want >= 0) RequestedPods.Record(decision.Want, tags);
         ActualPods.Record(decision.Status.ActualScale, tags);
+    }
+
+    /// <summary>Records the revision's pods that are not ready, pending and terminating (spec §6.4).</summary>
+    public void RecordPodStates(RevisionKey key, int notReady, int pending, int terminating)
+    {
+        var tags = Tags(key);
+        NotReadyPods.Record(notReady, tags);
+        PendingPods.Record(pending, tags);
+        TerminatingPods.Record(terminating, tags);
     }
 
     internal static KeyValuePair<string, object?>[] Tags(RevisionKey key) =>

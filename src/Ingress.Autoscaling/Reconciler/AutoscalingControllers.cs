@@ -16,8 +16,10 @@ namespace Ingress.Autoscaling.Reconciler;
 /// <summary>Options of <see cref="AutoscalingControllers.Register"/>.</summary>
 public sealed class AutoscalingControllerOptions
 {
-    /// <summary>config-autoscaler as currently known; default upstream's defaults (no ConfigMap).</summary>
-    public Func<AutoscalerConfig> Config { get; init; } = () => AutoscalerConfig.Default;
+    /// <summary>config-autoscaler as currently known. Null (default): follow the <c>config-autoscaler</c>
+    /// ConfigMap in <see cref="SystemNamespace"/> through an informer (<see cref="AutoscalingControllers.ConfigStore"/>),
+    /// as upstream does; a change re-reconciles every PA.</summary>
+    public Func<AutoscalerConfig>? Config { get; init; }
     public TimeProvider Time { get; init; } = TimeProvider.System;
     /// <summary>See <see cref="PodAutoscalerContext.DefaultProgressDeadline"/>.</summary>
     public TimeSpan DefaultProgressDeadline { get; init; } = TimeSpan.FromSeconds(600);
@@ -33,6 +35,13 @@ public sealed class AutoscalingControllerOptions
     public TimeSpan ResyncPeriod { get; init; } = TimeSpan.FromHours(10);
     public AutoscalerTelemetry? Telemetry { get; init; }
     public HttpClient? HttpClient { get; init; }
+    /// <summary>Also run the ServerlessService controller (upstream runs it in the serving controller process);
+    /// default true, so one call wires everything an SKS needs.</summary>
+    public bool IncludeServerlessServices { get; init; } = true;
+    /// <summary>Namespace of the activator's Service; default <c>knative-serving</c>, upstream's system namespace.</summary>
+    public string SystemNamespace { get; init; } = "knative-serving";
+    /// <summary>The activator's Service name (its Endpoints list the activators); upstream's.</summary>
+    public string ActivatorService { get; init; } = "activator-service";
 }
 
 /// <summary>
@@ -42,8 +51,9 @@ public sealed class AutoscalingControllerOptions
 /// </summary>
 public sealed class AutoscalingControllers : IDisposable
 {
-    private AutoscalingControllers(PodAutoscalerContext context, AutoscalerRuntime runtime, ActivatorProber prober, Controller kpa, Controller hpa, KpaReconciler kpaReconciler)
+    private AutoscalingControllers(PodAutoscalerContext context, AutoscalerRuntime runtime, ActivatorProber prober, Controller kpa, Controller hpa, KpaReconciler kpaReconciler, Controller? sks)
     {
+        ServerlessServices = sks;
         Context = context;
         Runtime = runtime;
         Prober = prober;
@@ -59,9 +69,13 @@ public sealed class AutoscalingControllers : IDisposable
     public Controller Kpa { get; }
     public Controller Hpa { get; }
     public KpaReconciler KpaReconciler { get; }
+    /// <summary>The followed config-autoscaler, when <see cref="AutoscalingControllerOptions.Config"/> was null.</summary>
+    public AutoscalerConfigStore? ConfigStore { get; private init; }
+    /// <summary>The ServerlessService controller, when <see cref="AutoscalingControllerOptions.IncludeServerlessServices"/>.</summary>
+    public Controller? ServerlessServices { get; }
 
     /// <summary>The controllers to run.</summary>
-    public IReadOnlyList<Controller> Controllers => [Kpa, Hpa];
+    public IReadOnlyList<Controller> Controllers => ServerlessServices is null ? [Kpa, Hpa] : [Kpa, Hpa, ServerlessServices];
 
     /// <summary>Creates the controllers and registers their informer handlers on <paramref name="informers"/>
     /// (PodAutoscalers, ServerlessServices, Metrics, HorizontalPodAutoscalers, Deployments, Pods in all namespaces).</summary>
@@ -79,6 +93,14 @@ public sealed class AutoscalingControllers : IDisposable
         var pods = informers.For<Pod>();
 
         var readyPods = new KubeReadyPods(pods.Lister, options.PodMetricsPort);
+        AutoscalerConfigStore? store = null;
+        var config = options.Config;
+        if (config is null)
+        {
+            store = new AutoscalerConfigStore(informers.For<ConfigMap>(new InformerScope(options.SystemNamespace)), options.SystemNamespace,
+                loggerFactory?.CreateLogger("Ingress.Autoscaling.Config"));
+            config = () => store.Current;
+        }
         var context = new PodAutoscalerContext
         {
             Client = client,
@@ -87,7 +109,7 @@ public sealed class AutoscalingControllers : IDisposable
             Metrics = metrics.Lister,
             HorizontalPodAutoscalers = hpas.Lister,
             Pods = readyPods,
-            Config = options.Config,
+            Config = config,
             Time = options.Time,
             DefaultProgressDeadline = options.DefaultProgressDeadline,
             PrivateServiceMetricsUrl = options.PrivateServiceMetricsUrl ?? PodAutoscalerContext.ClusterMetricsUrl,
@@ -129,7 +151,57 @@ public sealed class AutoscalingControllers : IDisposable
         });
         // A new decision re-reconciles the PA so that it is applied.
         runtime.Scaler.Changed += key => kpa.Enqueue(ObjectKey.Of(key.Namespace, key.Name));
-        return new AutoscalingControllers(context, runtime, prober, kpa, hpa, kpaReconciler);
+        if (store is not null)
+        {
+            store.Changed += () =>
+            {
+                var keys = pas.Indexer.Keys();
+                kpa.EnqueueAllSlow(keys);
+                hpa.EnqueueAllSlow(keys);
+            };
+        }
+        var sks = options.IncludeServerlessServices ? RegisterServerlessServices(informers, client, options, loggerFactory) : null;
+        return new AutoscalingControllers(context, runtime, prober, kpa, hpa, kpaReconciler, sks) { ConfigStore = store };
+    }
+
+    private static Controller RegisterServerlessServices(SharedInformerFactory informers, KubeClient client, AutoscalingControllerOptions options, ILoggerFactory? loggerFactory)
+    {
+        var skss = informers.For<ServerlessService>();
+        var services = informers.For<Service>();
+        var endpoints = informers.For<Endpoints>();
+        var deployments = informers.For<Deployment>();
+        var reconciler = new ServerlessServiceReconciler(client, services.Lister, endpoints.Lister, deployments.Lister, options.Time,
+            options.SystemNamespace, options.ActivatorService);
+        var controller = new Controller(new ControllerOptions { Name = ServerlessServiceReconciler.ControllerName, Workers = options.Workers, Time = options.Time },
+            informers.ReconcilerHost(reconciler), loggerFactory);
+        const string group = "networking.internal.knative.dev";
+        skss.AddEventHandler(controller.EnqueueHandler<ServerlessService>(), options.ResyncPeriod);
+        services.AddEventHandler(controller.EnqueueControllerOfHandler<Service>(ServerlessService.KindValue, group));
+        endpoints.AddEventHandler(controller.EnqueueControllerOfHandler<Endpoints>(ServerlessService.KindValue, group));
+        void OnEndpoints(ObjectHeader h)
+        {
+            if (h.Namespace == options.SystemNamespace && h.Name == options.ActivatorService)
+            {
+                foreach (var key in skss.Indexer.Keys()) controller.Enqueue(key); // every SKS may route to activators
+            }
+            else if (h.Name.EndsWith("-private", StringComparison.Ordinal))
+            {
+                controller.Enqueue(ObjectKey.Of(h.Namespace, h.Name[..^"-private".Length]));
+            }
+        }
+        endpoints.AddEventHandler(new ResourceEventHandler<Endpoints>
+        {
+            Add = (_, h, _) => OnEndpoints(h),
+            Update = (_, _, h, resync) => { if (!resync) OnEndpoints(h); },
+            Delete = (_, h) => OnEndpoints(h),
+        });
+        // The SKS is named after the revision, which labels its Deployment (whose selector the private service copies).
+        deployments.AddEventHandler(new ResourceEventHandler<Deployment>
+        {
+            Add = (_, h, _) => EnqueueRevision(controller, h),
+            Update = (_, _, h, resync) => { if (!resync) EnqueueRevision(controller, h); },
+        });
+        return controller;
     }
 
     private static void EnqueueRevision(Controller controller, ObjectHeader header)
@@ -140,7 +212,7 @@ public sealed class AutoscalingControllers : IDisposable
 
     /// <summary>Runs the autoscaler loops and both controllers until cancelled (informers must be started).</summary>
     public Task RunAsync(CancellationToken ct) =>
-        Task.WhenAll(Runtime.RunAsync(ct), Kpa.RunAsync(ct), Hpa.RunAsync(ct));
+        Task.WhenAll(Controllers.Select(c => c.RunAsync(ct)).Append(Runtime.RunAsync(ct)));
 
     public void Dispose() => Prober.Dispose();
 }

@@ -148,7 +148,12 @@ public sealed class KpaReconciler : IKindReconciler<PodAutoscaler>
             ProbeActivator = () => probed ?? false,
         };
         var decision = KpaDecisions.Reconcile(inputs);
-        _telemetry?.RecordReconcile(key, decision);
+        if (_telemetry is not null)
+        {
+            _telemetry.RecordReconcile(key, decision);
+            var (notReady, pending, terminating) = _ctx.Pods.CountStates(key);
+            _telemetry.RecordPodStates(key, notReady, pending, terminating);
+        }
 
         if (decision.PatchReplicas is { } replicas)
         {

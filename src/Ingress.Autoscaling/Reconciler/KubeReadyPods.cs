@@ -42,6 +42,19 @@ public sealed class KubeReadyPods : IReadyPodCounter
     /// <summary>The ready pods of a revision.</summary>
     public IReadOnlyList<Pod> ReadyPodsOf(RevisionKey key) => PodsOf(key).Where(IsReady).ToList();
 
+    /// <summary>Pods that are not ready (not pending, not terminating), pending, and terminating.</summary>
+    public (int NotReady, int Pending, int Terminating) CountStates(RevisionKey key)
+    {
+        int notReady = 0, pending = 0, terminating = 0;
+        foreach (var pod in PodsOf(key))
+        {
+            if (pod.Metadata.DeletionTimestamp is not null) terminating++;
+            else if (pod.Status?.Phase is null or "Pending") pending++;
+            else if (!IsReady(pod)) notReady++;
+        }
+        return (notReady, pending, terminating);
+    }
+
     /// <summary>Running, not being deleted, with an IP and PodReady True.</summary>
     public static bool IsReady(Pod pod)
     {

@@ -27,6 +27,9 @@ namespace Ingress.Autoscaling.Tests.Reconciler;
 public sealed class AutoscalingCluster : IAsyncDisposable
 {
     public const string Ns = "default";
+
+    /// <summary>Shared by all clusters of the test run (one Meter; tests filter on their revision tag).</summary>
+    public static readonly AutoscalerTelemetry Telemetry = new();
     public static readonly DateTimeOffset Start = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000);
 
     private readonly CancellationTokenSource _stop = new(TimeSpan.FromMinutes(3));
@@ -66,6 +69,7 @@ public sealed class AutoscalingCluster : IAsyncDisposable
             Time = manualClock ? time : TimeProvider.System,
             ActivatorProbeUrl = probeUrl,
             PrivateServiceMetricsUrl = (_, _) => null,
+            Telemetry = Telemetry,
         });
         var cluster = new AutoscalingCluster(server, client, informers, controllers, time);
         informers.Start(cluster.Token);
@@ -225,8 +229,12 @@ public sealed class AutoscalingCluster : IAsyncDisposable
             : CachedAsync(lister, server.Metadata);
 
     private static Task CachedAsync<T>(Lister<T> lister, ObjectMeta meta) where T : class, IKubernetesObject<T>, new() =>
-        Eventually(() => lister.Get(meta.Namespace, meta.Name!)?.Metadata.ResourceVersion == meta.ResourceVersion,
+        Eventually(() => AtLeast(lister.Get(meta.Namespace, meta.Name!)?.Metadata.ResourceVersion, meta.ResourceVersion),
             $"{typeof(T).Name} {meta.Name}@{meta.ResourceVersion} in cache");
+
+    /// <summary>The cache holds this version or a later one (running controllers may have written since).</summary>
+    private static bool AtLeast(string? cached, string? written) =>
+        cached is not null && written is not null && long.TryParse(cached, out var c) && long.TryParse(written, out var w) ? c >= w : cached == written;
 
     public static async Task Eventually(Func<bool> condition, string what, int seconds = 30)
     {
