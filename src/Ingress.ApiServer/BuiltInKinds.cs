@@ -76,6 +76,12 @@ internal static class BuiltInKinds
             "eventTime", "series", "action", "related", "reportingComponent", "reportingInstance", "regarding", "note",
             "reportingController", "deprecatedSource", "deprecatedFirstTimestamp", "deprecatedLastTimestamp", "deprecatedCount"],
         ["EndpointSlice"] = ["addressType", "endpoints", "ports"],
+        ["ClusterRole"] = ["rules", "aggregationRule"],
+        ["Role"] = ["rules"],
+        ["ClusterRoleBinding"] = ["subjects", "roleRef"],
+        ["RoleBinding"] = ["subjects", "roleRef"],
+        ["MutatingWebhookConfiguration"] = ["webhooks"],
+        ["ValidatingWebhookConfiguration"] = ["webhooks"],
     };
 
     private static JsonObject TopLevelSchema(string kind)
