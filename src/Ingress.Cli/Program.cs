@@ -16,6 +16,7 @@ public static class Program
         root.Subcommands.Add(AutoscaleCommand.Create());
         root.Subcommands.Add(ValidateCommand.Create());
         root.Subcommands.Add(ApiServerCommand.Create());
+        root.Subcommands.Add(DiagnoseCommand.Create());
         return root;
     }
 }
