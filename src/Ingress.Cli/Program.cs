@@ -19,6 +19,7 @@ public static class Program
         root.Subcommands.Add(QueueProxyCommand.Create());
         root.Subcommands.Add(ActivatorCommand.Create());
         root.Subcommands.Add(WebhookCommand.Create());
+        root.Subcommands.Add(DiagnoseCommand.Create());
         return root;
     }
 }
