@@ -33,6 +33,8 @@ public sealed class RouteReconciler(ServingContext ctx) : IKindReconciler<JsonOb
             return ReconcileResult.Done; // waiting for a Configuration/Revision: their events re-enqueue this Route
         }
 
+        await LabelAsync(route, tc, now, ct).ConfigureAwait(false);
+
         // Placeholder Services: one per traffic name, so the cluster DNS names resolve.
         var desiredServices = PlaceholderServices.Make(config, route, tc);
         foreach (var desired in desiredServices)
@@ -73,5 +75,27 @@ public sealed class RouteReconciler(ServingContext ctx) : IKindReconciler<JsonOb
         // waits for the networking reconciler to observe it.
         RouteStatus.Compute(config, route, now, tc, trafficError, visibility, ingress);
         return ReconcileResult.Done;
+    }
+
+    /// <summary>The labeler (§0): referenced Configurations and Revisions list this Route in their routes
+    /// annotation (Revisions turn routingState active); ones no longer referenced drop it (Revisions go reserve).</summary>
+    private async Task LabelAsync(JsonObject route, TrafficConfig tc, DateTimeOffset now, CancellationToken ct)
+    {
+        var ns = Meta.Namespace(route);
+        var name = Meta.Name(route);
+        var configs = tc.ReferencedConfigurations.ToHashSet(StringComparer.Ordinal);
+        var revisions = tc.RevisionTargets.Select(t => t.RevisionName).ToHashSet(StringComparer.Ordinal);
+        bool Lists(JsonObject o) => (Labeler.UpdateRoutes(Meta.Annotations(o).GetValueOrDefault(Keys.RoutesAnnotation), name, false) ?? "")
+            != (Meta.Annotations(o).GetValueOrDefault(Keys.RoutesAnnotation) ?? "");
+        foreach (var cfg in ctx.Configurations.List(ns).Where(c => configs.Contains(Meta.Name(c)) || Lists(c)))
+        {
+            var m = Labeler.ForConfiguration(cfg, name, configs.Contains(Meta.Name(cfg)));
+            if (m.Changed) await ctx.For(ServingKinds.Configurations).UpdateAsync(Labeler.Apply(cfg, m), ct: ct).ConfigureAwait(false);
+        }
+        foreach (var rev in ctx.Revisions.List(ns).Where(r => revisions.Contains(Meta.Name(r)) || Lists(r)))
+        {
+            var m = Labeler.ForRevision(rev, name, revisions.Contains(Meta.Name(rev)), now);
+            if (m.Changed) await ctx.For(ServingKinds.Revisions).UpdateAsync(Labeler.Apply(rev, m), ct: ct).ConfigureAwait(false);
+        }
     }
 }

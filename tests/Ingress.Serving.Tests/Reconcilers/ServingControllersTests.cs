@@ -101,6 +101,35 @@ public sealed class ServingControllersTests
         Assert.Contains("new-split.default.example.com", IngressHosts(ingress, "ExternalIP"));
         Assert.Contains("old-split.default.svc.cluster.local", IngressHosts(ingress, "ClusterLocal"));
         await c.WaitExistsAsync(ServingKinds.CoreServices, "old-split");
+
+        // Both revisions are routed: the labeler marks them active and lists the route.
+        foreach (var rev in new[] { "split-00001", "split-00002" })
+        {
+            var r = await c.WaitAsync(ServingKinds.Revisions, rev, x => Str(x, "metadata", "labels", "serving.knative.dev/routingState") == "active");
+            Assert.Equal("split", Str(r, "metadata", "annotations", "serving.knative.dev/routes"));
+        }
+        // Pinning all traffic to -00002 leaves -00001 in reserve, and its PodAutoscaler unreachable.
+        await c.EditAsync(ServingKinds.Services, "split", s => s["spec"]!["traffic"] = JsonNode.Parse("""[{"revisionName":"split-00002","percent":100}]"""));
+        await c.WaitAsync(ServingKinds.Revisions, "split-00001", x => Str(x, "metadata", "labels", "serving.knative.dev/routingState") == "reserve");
+        await c.WaitAsync(ServingKinds.PodAutoscalers, "split-00001", x => Str(x, "spec", "reachability") == "Unreachable");
+    }
+
+    [Fact]
+    public async Task AConfigurationWeDoNotOwnIsReportedOnTheService()
+    {
+        await using var c = await StartAsync(ExampleDomain);
+        await c.CreateAsync(ServingKinds.Configurations, """
+            {"apiVersion":"serving.knative.dev/v1","kind":"Configuration","metadata":{"name":"taken","namespace":"default"},
+             "spec":{"template":{"spec":{"containers":[{"image":"example.dev/other"}]}}}}
+            """);
+        await c.CreateAsync(ServingKinds.Services, Ksvc("taken"));
+        var svc = await c.WaitAsync(ServingKinds.Services, "taken", s => Condition(s, "ConfigurationsReady") == "False");
+        var cond = svc["status"]!["conditions"]!.AsArray().First(x => Str(x, "type") == "ConfigurationsReady")!;
+        Assert.Equal(("NotOwned", "There is an existing Configuration \"taken\" that we do not own."), (Str(cond, "reason"), Str(cond, "message")));
+        Assert.Equal("False", Condition(svc, "Ready"));
+        Assert.Null(await c.GetAsync(ServingKinds.Routes, "taken"));
+        await c.WaitEventAsync(e => Str(e, "involvedObject", "name") == "taken" && Str(e, "reason") == "InternalError"
+            && Str(e, "message") == "service: \"taken\" does not own configuration: \"taken\"", Ns);
     }
 
     [Fact]
