@@ -26,7 +26,15 @@ public sealed class RouteReconciler(ServingContext ctx) : IKindReconciler<JsonOb
         var (tc, trafficError) = TrafficBuilder.Build(route, n => ctx.Configurations.Get(ns, n), n => ctx.Revisions.Get(ns, n));
         var visibility = TrafficBuilder.Visibilities(config, route, tc, host => ctx.CoreServices.Get(ns, host) is { } s ? Meta.Labels(s) : null);
         var existingIngress = ctx.Ingresses.Get(ns, name);
-        var decision = RouteStatus.Compute(config, route, now, tc, trafficError, visibility, existingIngress);
+        // Gradual rollout (§6.4): the previous state travels in the KIngress's rollout annotation; with
+        // rollout-duration 0 (the default) this is the plain split and no requeue.
+        var (rollout, requeueAfter) = trafficError is null
+            ? RolloutStepper.Reconcile(config, route, tc, existingIngress, (now - DateTimeOffset.UnixEpoch).Ticks * 100)
+            : (null, null);
+        // Status reads the rollout only while one can be in progress: StatusTraffic looks a tagged latest target's
+        // split up under its own tag, whose host always takes 100% (see docs/serving.md, known differences).
+        var statusRollout = RolloutStepper.DurationSeconds(config, Meta.Annotations(route)) > 0 ? rollout : null;
+        var decision = RouteStatus.Compute(config, route, now, tc, trafficError, visibility, existingIngress, statusRollout);
         if (!decision.ProceedToIngress)
         {
             if (decision.ReconcileError is not null) throw new InvalidOperationException(decision.ReconcileError);
@@ -56,7 +64,7 @@ public sealed class RouteReconciler(ServingContext ctx) : IKindReconciler<JsonOb
         JsonObject desiredIngress;
         try
         {
-            desiredIngress = IngressResources.MakeIngress(config, route, tc, visibility);
+            desiredIngress = IngressResources.MakeIngress(config, route, tc, visibility, rollout: rollout);
         }
         catch (Exception e) when (e is DomainNameException or HttpOptionException)
         {
@@ -73,8 +81,8 @@ public sealed class RouteReconciler(ServingContext ctx) : IKindReconciler<JsonOb
         var ingress = await Children.EnsureAsync(ctx, ServingKinds.Ingresses, existingIngress, desiredIngress, _log, ct).ConfigureAwait(false);
         // Status again against the KIngress as written: a spec change bumps its generation, so IngressReady
         // waits for the networking reconciler to observe it.
-        RouteStatus.Compute(config, route, now, tc, trafficError, visibility, ingress);
-        return ReconcileResult.Done;
+        RouteStatus.Compute(config, route, now, tc, trafficError, visibility, ingress, statusRollout);
+        return requeueAfter is { } after ? ReconcileResult.After(after) : ReconcileResult.Done;
     }
 
     /// <summary>The labeler (§0): referenced Configurations and Revisions list this Route in their routes

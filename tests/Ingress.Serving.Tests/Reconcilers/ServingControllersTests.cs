@@ -115,6 +115,27 @@ public sealed class ServingControllersTests
     }
 
     [Fact]
+    public async Task WithARolloutDurationANewRevisionStartsAtOnePercent()
+    {
+        await using var c = await StartAsync(new Dictionary<string, Dictionary<string, string>>
+        {
+            ["config-domain"] = new() { ["example.com"] = "" },
+            ["config-network"] = new() { ["rollout-duration"] = "600" },
+        });
+        await ReadyServiceAsync(c, "gradual");
+        await c.EditAsync(ServingKinds.Services, "gradual", s => s["spec"]!["template"]!["spec"]!["containers"]![0]!["env"]![0]!["value"] = "v2");
+        await c.WaitExistsAsync(ServingKinds.PodAutoscalers, "gradual-00002");
+        await c.MarkPodAutoscalerReadyAsync("gradual-00002");
+        var route = await c.WaitAsync(ServingKinds.Routes, "gradual", r => (r["status"]?["traffic"] as JsonArray)?.Count == 2);
+        var split = route["status"]!["traffic"]!.AsArray().Select(t => (Str(t, "revisionName"), t!["percent"]!.GetValue<long>())).ToList();
+        Assert.Equal([("gradual-00001", 99L), ("gradual-00002", 1L)], split);
+        var cond = route["status"]!["conditions"]!.AsArray().First(x => Str(x, "type") == "IngressReady")!;
+        Assert.Equal(("Unknown", "RolloutInProgress"), (Str(cond, "status"), Str(cond, "reason")));
+        var ingress = await c.WaitExistsAsync(ServingKinds.Ingresses, "gradual");
+        Assert.Contains("gradual-00002", Str(ingress, "metadata", "annotations", "networking.internal.knative.dev/rollout"));
+    }
+
+    [Fact]
     public async Task AConfigurationWeDoNotOwnIsReportedOnTheService()
     {
         await using var c = await StartAsync(ExampleDomain);
