@@ -230,6 +230,9 @@ public static class ServingAdmissionHooks
         }
     }
 
+    /// <summary>The same hook as a standalone object, for hosts that serve it elsewhere (the HTTPS admission webhook).</summary>
+    public static IAdmissionHook Create(ServingAdmission admission, bool configMaps = true) => new Hook(admission, configMaps);
+
     private sealed class Hook(ServingAdmission admission, bool configMaps) : IAdmissionHook
     {
         public string Name => HookName;

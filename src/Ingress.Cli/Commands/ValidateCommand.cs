@@ -85,7 +85,8 @@ public static class ValidateCommand
         return command;
     }
 
-    private static ServingFieldError? Convert(FieldErrors errors)
+    /// <summary>Autoscaling's field errors in Serving's error type (the two modules do not know each other).</summary>
+    internal static ServingFieldError? Convert(FieldErrors errors)
     {
         ServingFieldError? result = null;
         foreach (var e in errors.Errors)

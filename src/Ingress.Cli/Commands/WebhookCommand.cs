@@ -1,7 +1,11 @@
 using System.CommandLine;
 using System.Net;
 using Ingress.ApiServer.Admission;
+using Ingress.Autoscaling.Configuration;
 using Ingress.Local.Webhook;
+using Ingress.Serving;
+using Ingress.Serving.Config;
+using Ingress.Serving.Webhook;
 using Serilog;
 using Serilog.Extensions.Logging;
 
@@ -12,9 +16,15 @@ namespace Ingress.Cli.Commands;
 /// and the service account; every one can be overridden by a flag for running outside a pod.</summary>
 public static class WebhookCommand
 {
-    /// <summary>The hooks the webhook serves: the same ones the embedded API server registers in process.
-    /// Knative's serving hooks join this list when the serving module's admission adapter is merged.</summary>
-    public static IReadOnlyList<IAdmissionHook> Hooks { get; set; } = [];
+    /// <summary>The hooks the webhook serves: the same ones the embedded API server registers in process
+    /// (Knative's defaulting and validation of serving.knative.dev kinds and of the system config maps).
+    /// They judge with the default config; following config-defaults/config-autoscaler edits live needs a
+    /// ConfigMap informer in the webhook, which it does not have yet.</summary>
+    public static IReadOnlyList<IAdmissionHook> Hooks { get; set; } =
+    [
+        ServingAdmissionHooks.Create(new ServingAdmission(() => ServingConfig.Default,
+            annotations => ValidateCommand.Convert(AutoscalingAnnotations.Validate(annotations, AutoscalerConfig.Default)))),
+    ];
 
     private static string Env(string name, string fallback) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : fallback;
 
