@@ -16,6 +16,8 @@ public static class Program
         root.Subcommands.Add(AutoscaleCommand.Create());
         root.Subcommands.Add(ValidateCommand.Create());
         root.Subcommands.Add(ApiServerCommand.Create());
+        root.Subcommands.Add(ControllerCommand.Create());
+        root.Subcommands.Add(RenderCommand.Create());
         return root;
     }
 }
