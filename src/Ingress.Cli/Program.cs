@@ -18,6 +18,7 @@ public static class Program
         root.Subcommands.Add(ApiServerCommand.Create());
         root.Subcommands.Add(ControllerCommand.Create());
         root.Subcommands.Add(RenderCommand.Create());
+        root.Subcommands.Add(DiagnoseCommand.Create());
         return root;
     }
 }

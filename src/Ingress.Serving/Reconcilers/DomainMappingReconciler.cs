@@ -1,0 +1,67 @@
+using System.Text.Json.Nodes;
+using Ingress.Kube.Controller;
+using Ingress.Serving.Resources;
+using Ingress.Serving.Status;
+using Ingress.Serving.Webhook;
+using Microsoft.Extensions.Logging;
+
+namespace Ingress.Serving.Reconcilers;
+
+/// <summary>DomainMapping → ClusterDomainClaim (autocreated when config-network says so) and a KIngress that
+/// rewrites the mapped host to the referenced Service's cluster-local host (§7).</summary>
+public sealed class DomainMappingReconciler(ServingContext ctx) : IKindReconciler<JsonObject>
+{
+    public const string ControllerName = "domainmapping";
+    private readonly ILogger _log = ctx.LoggerFactory.CreateLogger("Ingress.Serving.DomainMapping");
+
+    public async Task<ReconcileResult> ReconcileKindAsync(JsonObject dm, CancellationToken ct)
+    {
+        var config = ctx.Config();
+        var now = ctx.Time.GetUtcNow();
+        var ns = Meta.Namespace(dm);
+        var name = Meta.Name(dm);
+
+        var claim = ctx.ClusterDomainClaims.Get(null, name);
+        if (DomainMappingStatus.DecideClaim(config, dm, claim) == ClaimAction.Create)
+        {
+            try { claim = await ctx.For(ServingKinds.ClusterDomainClaims).CreateAsync(DomainMappingStatus.MakeClaim(dm), ct: ct).ConfigureAwait(false); }
+            catch (Kube.Client.AlreadyExistsException) { claim = await ctx.For(ServingKinds.ClusterDomainClaims).GetAsync(null, name, ct).ConfigureAwait(false); }
+        }
+
+        var (url, resolveError) = Resolve(dm);
+        var existing = ctx.Ingresses.Get(ns, name);
+        var (desired, error) = DomainMappingStatus.Compute(config, dm, now, claim, url, resolveError, existing);
+        if (desired is null)
+            throw new InvalidOperationException(error ?? "domain mapping could not be resolved");
+        if (existing is not null && !Meta.IsControlledBy(existing, Meta.Uid(dm)))
+        {
+            var cmNotOwned = new ConditionManager(Json.EnsureObj(dm, "status"), now, "Ready", ConditionManager.DomainMappingDependents);
+            cmNotOwned.MarkFalse("IngressReady", "NotOwned", $"There is an existing Ingress \"{name}\" that we do not own.");
+            throw new PermanentReconcileException($"domainmapping: \"{name}\" does not own ingress: \"{name}\"");
+        }
+        var ingress = await Children.EnsureAsync(ctx, ServingKinds.Ingresses, existing, desired, _log, ct).ConfigureAwait(false);
+        var cm = new ConditionManager(Json.EnsureObj(dm, "status"), now, "Ready", ConditionManager.DomainMappingDependents);
+        RouteStatus.PropagateIngress(cm, ingress);
+        return ReconcileResult.Done;
+    }
+
+    /// <summary>The referenced Addressable's status.address.url (a KService or a Route of the same group).</summary>
+    private (string? Url, string? Error) Resolve(JsonObject dm)
+    {
+        var reference = Json.Obj(Json.Obj(dm, "spec"), "ref");
+        var kind = Json.Str(reference, "kind");
+        var refName = Json.Str(reference, "name");
+        var refNs = Json.Str(reference, "namespace") is { Length: > 0 } n ? n : Meta.Namespace(dm);
+        var target = kind switch
+        {
+            "Service" when Json.Str(reference, "apiVersion").StartsWith("serving.knative.dev/", StringComparison.Ordinal) => ctx.Services.Get(refNs, refName),
+            "Route" => ctx.Routes.Get(refNs, refName),
+            _ => null,
+        };
+        var apiVersion = Json.Str(reference, "apiVersion");
+        if (target is null)
+            return (null, $"failed to get object {refNs}/{refName}: {kind.ToLowerInvariant()}s.{apiVersion.Split('/')[0]} \"{refName}\" not found");
+        var url = Json.Str(Json.Obj(Json.Obj(target, "status"), "address"), "url");
+        return url.Length == 0 ? (null, $"address not set for &{{Kind:{kind} Namespace:{refNs} Name:{refName} APIVersion:{apiVersion}}}") : (url, null);
+    }
+}

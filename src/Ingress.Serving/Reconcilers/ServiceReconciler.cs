@@ -1,0 +1,81 @@
+using System.Text.Json.Nodes;
+using Ingress.Kube.Controller;
+using Ingress.Serving.Resources;
+using Ingress.Serving.Status;
+using Ingress.Serving.Webhook;
+using Microsoft.Extensions.Logging;
+
+namespace Ingress.Serving.Reconcilers;
+
+/// <summary>KService → Configuration + Route (§1.4), status aggregated from both (§1.5).</summary>
+public sealed class ServiceReconciler(ServingContext ctx) : IKindReconciler<JsonObject>
+{
+    public const string ControllerName = "service";
+    private readonly ILogger _log = ctx.LoggerFactory.CreateLogger("Ingress.Serving.Service");
+
+    public async Task<ReconcileResult> ReconcileKindAsync(JsonObject service, CancellationToken ct)
+    {
+        var config = ctx.Config();
+        var now = ctx.Time.GetUtcNow();
+        var ns = Meta.Namespace(service);
+        var name = Meta.Name(service);
+
+        // Configuration.
+        var existingCfg = ctx.Configurations.Get(ns, name);
+        var desiredCfg = ServiceResources.MakeConfiguration(service, existingCfg);
+        JsonObject configuration;
+        switch (Decide(service, existingCfg, desiredCfg, config))
+        {
+            case ChildAction.NotOwned:
+                var r = ServiceStatus.ComputeConfigurationPart(service, now, existingCfg!, configurationOwned: false);
+                throw new InvalidOperationException(r.ReconcileError);
+            case ChildAction.UpToDate:
+                configuration = existingCfg!;
+                break;
+            default:
+                configuration = await Children.EnsureAsync(ctx, ServingKinds.Configurations, existingCfg, desiredCfg, _log, ct).ConfigureAwait(false);
+                break;
+        }
+        var cfgPart = ServiceStatus.ComputeConfigurationPart(service, now, configuration, configurationOwned: true);
+        if (!cfgPart.TouchRoute) return ReconcileResult.Done;
+
+        // §1.4 step 3: a BYO revision name held by a conflicting Revision stops here.
+        var byo = RevisionResources.RevisionNameFor(configuration);
+        if (Json.Str(Json.Obj(Json.Obj(Json.Obj(configuration, "spec"), "template"), "metadata"), "name").Length > 0
+            && ServiceStatus.IsRevisionNameTaken(configuration, ctx.Revisions.Get(ns, byo)))
+        {
+            ServiceStatus.MarkRevisionNameTaken(service, now, byo);
+            return ReconcileResult.Done;
+        }
+
+        // Route.
+        var existingRoute = ctx.Routes.Get(ns, name);
+        var desiredRoute = ServiceResources.MakeRoute(service);
+        JsonObject route;
+        switch (Decide(service, existingRoute, desiredRoute, config))
+        {
+            case ChildAction.NotOwned:
+                var r = ServiceStatus.ComputeRoutePart(service, now, configuration, existingRoute!, routeOwned: false);
+                throw new InvalidOperationException(r.ReconcileError);
+            case ChildAction.UpToDate:
+                route = existingRoute!;
+                break;
+            default:
+                route = await Children.EnsureAsync(ctx, ServingKinds.Routes, existingRoute, desiredRoute, _log, ct).ConfigureAwait(false);
+                break;
+        }
+        ServiceStatus.ComputeRoutePart(service, now, configuration, route, routeOwned: true);
+        return ReconcileResult.Done;
+    }
+
+    /// <summary>§1.4 step 1: the existing child is compared after defaulting, as the webhook would have stored it.</summary>
+    private static ChildAction Decide(JsonObject service, JsonObject? existing, JsonObject desired, Config.ServingConfig config)
+    {
+        if (existing is null) return ChildAction.Create;
+        var defaulted = (JsonObject)existing.DeepClone();
+        ServingDefaulting.Apply(defaulted, config);
+        var action = ServiceStatus.Decide(service, defaulted, desired);
+        // Fields the server added (defaults) do not make a child out of date.
+        return action == ChildAction.Update && Children.SpecAndMetaCover(existing, desired) ? ChildAction.UpToDate : action;
+    }
+}
