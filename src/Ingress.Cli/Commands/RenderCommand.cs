@@ -35,7 +35,7 @@ public static class RenderCommand
                 };
                 var inputs = Renderer.ReadInputs(parse.GetValue(files) ?? [], Console.In);
                 // Only warnings and worse, on stderr: stdout is the rendered objects.
-                using var loggerFactory = CliLogging.Create(LogFormat.Text, LogEventLevel.Warning, toStderr: true);
+                using var loggerFactory = CliLogging.Create(LogFormat.Text, LogEventLevel.Warning, toStderr: true, quietReconcileErrors: true);
                 var objects = await Renderer.RenderAsync(inputs, options, stderr, loggerFactory, ct);
                 await stdout.WriteAsync(parse.GetValue(output) == "json" ? Renderer.ToJson(objects) : Renderer.ToYaml(objects));
                 await stdout.FlushAsync(ct);

@@ -26,10 +26,13 @@ public static class CliLogging
 
     /// <summary>A logger factory writing to the console (stderr when <paramref name="toStderr"/>: render keeps
     /// stdout for its output). ASP.NET Core's own logs are kept to warnings.</summary>
-    public static SerilogLoggerFactory Create(LogFormat format, LogEventLevel minimum = LogEventLevel.Information, bool toStderr = false)
+    public static SerilogLoggerFactory Create(LogFormat format, LogEventLevel minimum = LogEventLevel.Information, bool toStderr = false,
+        bool quietReconcileErrors = false)
     {
         var config = new LoggerConfiguration()
             .MinimumLevel.Is(minimum)
+            // render reports failed reconciles as one line each itself.
+            .MinimumLevel.Override("Ingress.Kube.Controller", quietReconcileErrors ? LogEventLevel.Fatal : minimum)
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
             .Enrich.FromLogContext()
             .Enrich.With<KnativeKeysEnricher>();

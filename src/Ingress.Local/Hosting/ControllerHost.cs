@@ -3,6 +3,8 @@ using Ingress.Kube.Cache;
 using Ingress.Kube.Client;
 using Ingress.Kube.Controller;
 using Ingress.Kube.Leader;
+using Ingress.Networking.Reconciler;
+using Ingress.Serving;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -17,8 +19,8 @@ public sealed class ControllerModule
     public required IReadOnlyList<Controller> Controllers { get; init; }
     /// <summary>Runs the module until cancelled (informers already started and synced).</summary>
     public required Func<CancellationToken, Task> RunAsync { get; init; }
-    /// <summary>Released when the host is disposed.</summary>
-    public IDisposable? Resources { get; init; }
+    /// <summary>Releases the module's resources when the host is disposed.</summary>
+    public Func<ValueTask>? Release { get; init; }
 }
 
 /// <summary>
@@ -84,15 +86,37 @@ public sealed partial class ControllerHost : IAsyncDisposable
             _modules.Add(new ControllerModule
             {
                 Name = ControllerNames.Autoscaler, Controllers = autoscaling.Controllers,
-                RunAsync = autoscaling.RunAsync, Resources = autoscaling,
+                RunAsync = autoscaling.RunAsync, Release = () => { autoscaling.Dispose(); return ValueTask.CompletedTask; },
             });
         }
-        RegisterServingAndNetworking(selected);
+        string[] servingNames = [ControllerNames.Service, ControllerNames.Configuration, ControllerNames.Revision, ControllerNames.Route, ControllerNames.DomainMapping];
+        if (servingNames.Any(selected.Contains))
+        {
+            var serving = ServingControllers.Register(Client, Informers, new ServingControllerOptions
+            {
+                SystemNamespace = Options.SystemNamespace, ClusterDomainName = Options.ClusterDomain, Workers = Options.Workers, Time = Options.Time,
+            }, _loggerFactory);
+            // Serving registers its five controllers together; only the selected ones run (and count for idleness).
+            var chosen = serving.Controllers.Where(c => selected.Contains(c.Name)).ToList();
+            _modules.Add(new ControllerModule
+            {
+                Name = string.Join(",", chosen.Select(c => c.Name)), Controllers = chosen,
+                RunAsync = ct => Task.WhenAll(chosen.Select(c => c.RunAsync(ct))), Release = serving.DisposeAsync,
+            });
+        }
+        if (selected.Contains(ControllerNames.Ingress))
+        {
+            var networking = NetworkingControllers.Register(Client, Informers, new NetworkingControllerOptions
+            {
+                SystemNamespace = Options.SystemNamespace, ClusterDomain = Options.ClusterDomain, Workers = Options.Workers, Time = Options.Time,
+                FixedProbeAnswer = Options.Probe switch { ProbeMode.Ready => true, ProbeMode.Unready => false, _ => null },
+            }, _loggerFactory);
+            _modules.Add(new ControllerModule
+            {
+                Name = ControllerNames.Ingress, Controllers = networking.Controllers, RunAsync = networking.RunAsync, Release = networking.DisposeAsync,
+            });
+        }
     }
-
-    // Serving (service, configuration, revision, route, domainmapping) and networking (ingress) are wired here
-    // once their Register methods are merged.
-    partial void RegisterServingAndNetworking(IReadOnlySet<string> selected);
 
     /// <summary>
     /// Starts informers, waits for their sync, then runs every module (under the Lease when leader election is
@@ -171,7 +195,7 @@ public sealed partial class ControllerHost : IAsyncDisposable
         if (_metrics is not null) await _metrics.DisposeAsync().ConfigureAwait(false);
         _exporter?.Dispose();
         await Informers.DisposeAsync().ConfigureAwait(false);
-        foreach (var m in _modules) m.Resources?.Dispose();
+        foreach (var m in _modules) if (m.Release is not null) await m.Release().ConfigureAwait(false);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Starting controllers {Modules} (leader election: {LeaderElection})")]

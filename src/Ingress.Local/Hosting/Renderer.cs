@@ -101,14 +101,14 @@ public static class Renderer
     }
 
     /// <summary>Loads <paramref name="inputs"/>, runs the controllers until nothing changes and returns every
-    /// object of the store sorted by apiVersion, kind, namespace and name. Reconcile errors go to
-    /// <paramref name="errors"/> as one line each.</summary>
+    /// object of the store sorted by apiVersion, kind, namespace and name. Keys whose last reconcile
+    /// failed go to <paramref name="errors"/> as one line each.</summary>
     /// <exception cref="RenderInputException">An object cannot be loaded (e.g. its kind is not served).</exception>
     public static async Task<IReadOnlyList<JsonObject>> RenderAsync(IReadOnlyList<JsonObject> inputs, RenderOptions options,
         TextWriter errors, ILoggerFactory? loggerFactory = null, CancellationToken ct = default)
     {
         var outer = loggerFactory ?? NullLoggerFactory.Instance;
-        var collector = new ReconcileErrorCollector(errors);
+        var collector = new ReconcileErrorCollector();
         using var logging = new LoggerFactory([collector, new ForwardingProvider(outer)]);
         await using var server = new ApiServerHost(new ApiServerOptions { InitialNamespaces = [.. new ApiServerOptions().InitialNamespaces.Append(options.SystemNamespace).Distinct()] }, outer);
         server.PreloadCustomResourceDefinitions(EmbeddedCrds());
@@ -140,6 +140,7 @@ public static class Renderer
             await stop.CancelAsync().ConfigureAwait(false);
             await run.ConfigureAwait(false);
         }
+        foreach (var line in collector.Lines) errors.WriteLine(line);
         return await ListStoreAsync(client, server, inputNamespaces, ct).ConfigureAwait(false);
     }
 
