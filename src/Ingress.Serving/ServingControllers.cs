@@ -215,24 +215,26 @@ public static class ServingAdmissionHooks
     public const string HookName = "webhook.serving.knative.dev";
     private static readonly ConditionalWeakTable<ApiServerHost, object> Registered = new();
 
-    /// <summary>Adds the hooks once per server (before it starts); returns false when they were already added.</summary>
-    public static bool Register(ApiServerHost server, ServingAdmission admission)
+    /// <summary>Adds the hooks once per server (before it starts); returns false when they were already added.
+    /// <paramref name="configMaps"/> false leaves the system namespace's ConfigMaps unchecked at admission (then only
+    /// the controllers' ConfigStore judges them, keeping the last good value).</summary>
+    public static bool Register(ApiServerHost server, ServingAdmission admission, bool configMaps = true)
     {
         ArgumentNullException.ThrowIfNull(server);
         lock (Registered)
         {
             if (Registered.TryGetValue(server, out _)) return false;
-            server.AddAdmissionHook(new Hook(admission));
+            server.AddAdmissionHook(new Hook(admission, configMaps));
             Registered.Add(server, admission);
             return true;
         }
     }
 
-    private sealed class Hook(ServingAdmission admission) : IAdmissionHook
+    private sealed class Hook(ServingAdmission admission, bool configMaps) : IAdmissionHook
     {
         public string Name => HookName;
 
-        public bool Handles(string group, string kind) => group == "serving.knative.dev" || (group.Length == 0 && kind == "ConfigMap");
+        public bool Handles(string group, string kind) => group == "serving.knative.dev" || (configMaps && group.Length == 0 && kind == "ConfigMap");
 
         public AdmissionResult Mutate(AdmissionRequest request)
         {

@@ -26,12 +26,22 @@ public sealed class RouteReconciler(ServingContext ctx) : IKindReconciler<JsonOb
         var (tc, trafficError) = TrafficBuilder.Build(route, n => ctx.Configurations.Get(ns, n), n => ctx.Revisions.Get(ns, n));
         var visibility = TrafficBuilder.Visibilities(config, route, tc, host => ctx.CoreServices.Get(ns, host) is { } s ? Meta.Labels(s) : null);
         var existingIngress = ctx.Ingresses.Get(ns, name);
-        var decision = RouteStatus.Compute(config, route, now, tc, trafficError, visibility, existingIngress);
+        // Gradual rollout (§6.4): the previous state travels in the KIngress's rollout annotation; with
+        // rollout-duration 0 (the default) this is the plain split and no requeue.
+        var (rollout, requeueAfter) = trafficError is null
+            ? RolloutStepper.Reconcile(config, route, tc, existingIngress, (now - DateTimeOffset.UnixEpoch).Ticks * 100)
+            : (null, null);
+        // Status reads the rollout only while one can be in progress: StatusTraffic looks a tagged latest target's
+        // split up under its own tag, whose host always takes 100% (see docs/serving.md, known differences).
+        var statusRollout = RolloutStepper.DurationSeconds(config, Meta.Annotations(route)) > 0 ? rollout : null;
+        var decision = RouteStatus.Compute(config, route, now, tc, trafficError, visibility, existingIngress, statusRollout);
         if (!decision.ProceedToIngress)
         {
             if (decision.ReconcileError is not null) throw new InvalidOperationException(decision.ReconcileError);
             return ReconcileResult.Done; // waiting for a Configuration/Revision: their events re-enqueue this Route
         }
+
+        await LabelAsync(route, tc, now, ct).ConfigureAwait(false);
 
         // Placeholder Services: one per traffic name, so the cluster DNS names resolve.
         var desiredServices = PlaceholderServices.Make(config, route, tc);
@@ -54,7 +64,7 @@ public sealed class RouteReconciler(ServingContext ctx) : IKindReconciler<JsonOb
         JsonObject desiredIngress;
         try
         {
-            desiredIngress = IngressResources.MakeIngress(config, route, tc, visibility);
+            desiredIngress = IngressResources.MakeIngress(config, route, tc, visibility, rollout: rollout);
         }
         catch (Exception e) when (e is DomainNameException or HttpOptionException)
         {
@@ -71,7 +81,29 @@ public sealed class RouteReconciler(ServingContext ctx) : IKindReconciler<JsonOb
         var ingress = await Children.EnsureAsync(ctx, ServingKinds.Ingresses, existingIngress, desiredIngress, _log, ct).ConfigureAwait(false);
         // Status again against the KIngress as written: a spec change bumps its generation, so IngressReady
         // waits for the networking reconciler to observe it.
-        RouteStatus.Compute(config, route, now, tc, trafficError, visibility, ingress);
-        return ReconcileResult.Done;
+        RouteStatus.Compute(config, route, now, tc, trafficError, visibility, ingress, statusRollout);
+        return requeueAfter is { } after ? ReconcileResult.After(after) : ReconcileResult.Done;
+    }
+
+    /// <summary>The labeler (§0): referenced Configurations and Revisions list this Route in their routes
+    /// annotation (Revisions turn routingState active); ones no longer referenced drop it (Revisions go reserve).</summary>
+    private async Task LabelAsync(JsonObject route, TrafficConfig tc, DateTimeOffset now, CancellationToken ct)
+    {
+        var ns = Meta.Namespace(route);
+        var name = Meta.Name(route);
+        var configs = tc.ReferencedConfigurations.ToHashSet(StringComparer.Ordinal);
+        var revisions = tc.RevisionTargets.Select(t => t.RevisionName).ToHashSet(StringComparer.Ordinal);
+        bool Lists(JsonObject o) => (Labeler.UpdateRoutes(Meta.Annotations(o).GetValueOrDefault(Keys.RoutesAnnotation), name, false) ?? "")
+            != (Meta.Annotations(o).GetValueOrDefault(Keys.RoutesAnnotation) ?? "");
+        foreach (var cfg in ctx.Configurations.List(ns).Where(c => configs.Contains(Meta.Name(c)) || Lists(c)))
+        {
+            var m = Labeler.ForConfiguration(cfg, name, configs.Contains(Meta.Name(cfg)));
+            if (m.Changed) await ctx.For(ServingKinds.Configurations).UpdateAsync(Labeler.Apply(cfg, m), ct: ct).ConfigureAwait(false);
+        }
+        foreach (var rev in ctx.Revisions.List(ns).Where(r => revisions.Contains(Meta.Name(r)) || Lists(r)))
+        {
+            var m = Labeler.ForRevision(rev, name, revisions.Contains(Meta.Name(rev)), now);
+            if (m.Changed) await ctx.For(ServingKinds.Revisions).UpdateAsync(Labeler.Apply(rev, m), ct: ct).ConfigureAwait(false);
+        }
     }
 }

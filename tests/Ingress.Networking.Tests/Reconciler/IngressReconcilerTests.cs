@@ -59,6 +59,25 @@ public class IngressReconcilerTests
     }
 
     [Fact]
+    public async Task PodLeavingEndpointsNoLongerHoldsReadinessBack()
+    {
+        await using var cluster = await StartAsync();
+        await cluster.CreateIngressAsync(MakeIngress("scale"));
+        var vs = await cluster.EventuallyAsync(() => cluster.GetVirtualServiceAsync("scale-ingress"), v => v is not null, "scale-ingress");
+        cluster.Pods[0].Hash = HashOf(vs!); // the second pod never applies the new config
+        await cluster.EventuallyAsync(() => cluster.GetIngressAsync("scale"),
+            i => ConditionOf(i, IngressStatusRules.LoadBalancerReady)?.Reason == IngressStatusRules.ReasonUninitialized, "waiting for the second pod");
+        await cluster.EventuallyAsync(async () => cluster.Pods[1].RequestCount, n => n >= 2, "the second pod probed repeatedly");
+        Assert.False(IsReady(await cluster.GetIngressAsync("scale")));
+
+        // The stuck pod leaves the gateway Service's Endpoints: the prober re-resolves its targets and the KIngress turns Ready.
+        var endpoints = await cluster.Client.For<Endpoints>().GetAsync(GatewayNs, "istio-ingressgateway", cluster.Token);
+        endpoints.Subsets!.RemoveAll(s => s.Addresses!.Any(a => a.Ip == cluster.Pods[1].IP));
+        await cluster.Client.For<Endpoints>().UpdateAsync(endpoints, ct: cluster.Token);
+        await cluster.EventuallyAsync(() => cluster.GetIngressAsync("scale"), IsReady, "Ready without the removed pod");
+    }
+
+    [Fact]
     public async Task IngressOfAnotherClassIsNeverTouched()
     {
         await using var cluster = await StartAsync(fixedProbeAnswer: true);
