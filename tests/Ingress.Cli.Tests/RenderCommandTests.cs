@@ -89,6 +89,26 @@ public sealed class RenderCommandTests
         Assert.Contains(list["items"]!.AsArray(), o => o?["kind"]?.ToString() == "Revision");
     }
 
+    [Theory]
+    [InlineData("ready", true)]
+    [InlineData("unready", false)]
+    public async Task A_ready_revision_loaded_as_is_gets_virtual_services(string probe, bool ready)
+    {
+        var state = Path.Combine(AppContext.BaseDirectory, "testdata", "helloworld-ready");
+        var (code, stdout, stderr) = await RunAsync("render", "-f", state, "--controllers", "service,configuration,route,ingress", "--probe", probe);
+        Assert.True(code == 0, stderr);
+        var objects = KubeYaml.ParseDocuments(stdout);
+        var vs = objects.Where(o => o["kind"]!.ToString() == "VirtualService").Select(o => o["metadata"]!["name"]!.ToString()).ToList();
+        Assert.Equal(["helloworld-go-ingress", "helloworld-go-mesh"], vs);
+        // The loaded Revision keeps its status: no revision controller runs to reset it.
+        Assert.True(IsReady(objects.Single(o => o["kind"]!.ToString() == "Revision")));
+        Assert.Equal("helloworld-go-00001", objects.Single(o => o["kind"]!.ToString() == "Configuration")["status"]?["latestReadyRevisionName"]?.ToString());
+        var ingress = objects.Single(o => o["kind"]!.ToString() == "Ingress");
+        Assert.NotEmpty(ingress["spec"]!["rules"]!.AsArray());
+        Assert.Equal(ready, IsReady(ingress));
+        Assert.Equal(ready, IsReady(objects.Single(o => o["kind"]!.ToString() == "Route" )));
+    }
+
     [Fact]
     public async Task Unreadable_input_exits_1_with_the_error_on_stderr()
     {
