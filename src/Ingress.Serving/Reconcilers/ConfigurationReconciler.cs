@@ -29,7 +29,7 @@ public sealed partial class ConfigurationReconciler(ServingContext ctx) : IKindR
         {
             case LatestCreatedAction.Conflict:
                 ConfigurationStatus.MarkRevisionCreationFailed(configuration, now, ConfigurationStatus.AlreadyExists(revisionName));
-                throw new PermanentReconcileException(ConfigurationStatus.AlreadyExists(revisionName));
+                throw new InvalidOperationException(ConfigurationStatus.AlreadyExists(revisionName)); // retried: the name may be freed
             case LatestCreatedAction.UseExisting:
                 latestCreated = found!;
                 break;

@@ -210,6 +210,24 @@ public sealed class ServingControllersTests
     }
 
     [Fact]
+    public async Task ByoRevisionNameHeldByAForeignRevisionFailsTheConfiguration()
+    {
+        await using var c = await StartAsync(ExampleDomain);
+        await c.CreateAsync(ServingKinds.Revisions, """
+            {"apiVersion":"serving.knative.dev/v1","kind":"Revision","metadata":{"name":"wants-shared","namespace":"default"},
+             "spec":{"containers":[{"image":"example.dev/other"}]}}
+            """);
+        await c.CreateAsync(ServingKinds.Configurations, """
+            {"apiVersion":"serving.knative.dev/v1","kind":"Configuration","metadata":{"name":"wants","namespace":"default"},
+             "spec":{"template":{"metadata":{"name":"wants-shared"},"spec":{"containers":[{"image":"example.dev/hello"}]}}}}
+            """);
+        var cfg = await c.WaitAsync(ServingKinds.Configurations, "wants", x => Condition(x, "Ready") == "False");
+        var ready = cfg["status"]!["conditions"]!.AsArray().First(x => Str(x, "type") == "Ready")!;
+        Assert.Equal(("RevisionFailed", "Revision creation failed with message: revisions.serving.knative.dev \"wants-shared\" already exists."),
+            (Str(ready, "reason"), Str(ready, "message")));
+    }
+
+    [Fact]
     public async Task DomainMappingWithAutocreatedClaimGetsAKIngressRewritingTheHost()
     {
         await using var c = await StartAsync(new Dictionary<string, Dictionary<string, string>>
