@@ -134,6 +134,33 @@ public sealed partial class ApiServerHost : IAsyncDisposable
         LogListening(_log, BaseUri.ToString(), _options.DataDirectory ?? "(memory)");
     }
 
+    /// <summary>
+    /// Inserts <paramref name="obj"/> into the store exactly as given, bypassing create semantics and admission:
+    /// uid, generation, resourceVersion (when numeric), labels, annotations, ownerReferences, finalizers,
+    /// deletionTimestamp and status are kept; only a missing uid and creationTimestamp are filled in. Used by
+    /// <c>ingress render</c> to load a cluster's current state. Call after <see cref="StartAsync"/> (CRDs must be
+    /// stored for their kinds to resolve). Throws <see cref="ArgumentException"/> for an unknown kind or a missing name.
+    /// </summary>
+    public JsonObject LoadAsIs(JsonObject obj)
+    {
+        ArgumentNullException.ThrowIfNull(obj);
+        if (_store is null || _service is null) throw new InvalidOperationException("Call StartAsync first.");
+        var apiVersion = obj["apiVersion"]?.GetValue<string>() ?? throw new ArgumentException("apiVersion is missing", nameof(obj));
+        var kind = obj["kind"]?.GetValue<string>() ?? throw new ArgumentException("kind is missing", nameof(obj));
+        var rt = Registry.FindByKind(apiVersion, kind) ?? throw new ArgumentException($"no kind {kind} in {apiVersion} is served", nameof(obj));
+        var copy = (JsonObject)obj.DeepClone();
+        if (copy["metadata"] is not JsonObject meta) copy["metadata"] = meta = new JsonObject();
+        var name = meta["name"]?.GetValue<string>();
+        if (string.IsNullOrEmpty(name)) throw new ArgumentException($"{kind} without metadata.name", nameof(obj));
+        var ns = rt.Namespaced ? (meta["namespace"]?.GetValue<string>() ?? "default") : "";
+        if (rt.Namespaced) meta["namespace"] = ns; else meta.Remove("namespace");
+        if (meta["uid"] is null) meta["uid"] = Guid.NewGuid().ToString();
+        if (meta["creationTimestamp"] is null) meta["creationTimestamp"] = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        var stored = _store.Load(rt.StorageKey, ns, name, copy);
+        if (rt.Group == "apiextensions.k8s.io" && rt.Kind == "CustomResourceDefinition") Registry.ApplyCustomResourceDefinition(stored.ToJsonObject());
+        return stored.ToJsonObject();
+    }
+
     private static X509Certificate2 LoadCertificate(string path, string? keyOrPassword)
     {
         if (path.EndsWith(".pem", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".crt", StringComparison.OrdinalIgnoreCase))

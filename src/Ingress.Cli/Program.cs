@@ -19,6 +19,8 @@ public static class Program
         root.Subcommands.Add(QueueProxyCommand.Create());
         root.Subcommands.Add(ActivatorCommand.Create());
         root.Subcommands.Add(WebhookCommand.Create());
+        root.Subcommands.Add(ControllerCommand.Create());
+        root.Subcommands.Add(RenderCommand.Create());
         root.Subcommands.Add(DiagnoseCommand.Create());
         return root;
     }

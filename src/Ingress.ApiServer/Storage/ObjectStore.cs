@@ -191,6 +191,43 @@ internal sealed class ObjectStore : IDisposable
         return (CommitOutcome.Committed, stored, durable);
     }
 
+    /// <summary>
+    /// Stores <paramref name="obj"/> as given, replacing any stored object of that name: no create or update
+    /// semantics. A numeric metadata.resourceVersion is kept (the store's counter moves up to it so later
+    /// writes stay newer); a missing or non-numeric one gets the next version. Published as ADDED/MODIFIED.
+    /// </summary>
+    public StoredObject Load(string storageKey, string ns, string name, JsonObject obj)
+    {
+        StoredObject stored;
+        lock (_sync)
+        {
+            var bucket = Bucket(storageKey);
+            var key = KeyOf(ns, name);
+            bucket.TryGetValue(key, out var current);
+            _sorted.Remove(storageKey);
+            var meta = (JsonObject)obj["metadata"]!;
+            long rv;
+            if (meta["resourceVersion"] is JsonValue v && long.TryParse(v.ToString(), out var given) && given > 0)
+            {
+                rv = given;
+                _rv = Math.Max(_rv, given);
+            }
+            else
+            {
+                rv = ++_rv;
+                meta["resourceVersion"] = rv.ToString();
+            }
+            var bytes = StoredObject.Serialize(obj);
+            stored = StoredObject.From(obj, bytes, rv);
+            bucket[key] = stored;
+            Index(storageKey, current, stored);
+            _wal?.Append(new WalRecord(WalOp.Put, rv, storageKey, ns, name, bytes));
+            _hub.Publish(new WatchEvent(current is null ? WatchEventType.Added : WatchEventType.Modified, storageKey, stored, current));
+            MaybeSnapshot();
+        }
+        return stored;
+    }
+
     private void MaybeSnapshot()
     {
         if (_wal is null || _wal.RecordsSinceSnapshot < _snapshotEvery) return;

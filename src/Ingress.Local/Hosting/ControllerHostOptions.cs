@@ -1,0 +1,65 @@
+namespace Ingress.Local.Hosting;
+
+/// <summary>How KIngress probes of the gateway are answered.</summary>
+public enum ProbeMode
+{
+    /// <summary>Real HTTP probes to the gateway pods (in a cluster, and under <c>ingress up</c>).</summary>
+    Real,
+    /// <summary>Every probe succeeds (render's default: the gateway is assumed to have applied everything).</summary>
+    Ready,
+    /// <summary>Every probe fails (render's <c>--probe unready</c>).</summary>
+    Unready,
+}
+
+/// <summary>The controller names accepted by <c>--controllers</c>, in the order of the request chain.</summary>
+public static class ControllerNames
+{
+    public const string Service = "service";
+    public const string Configuration = "configuration";
+    public const string Revision = "revision";
+    public const string Route = "route";
+    public const string DomainMapping = "domainmapping";
+    public const string Ingress = "ingress";
+    public const string Autoscaler = "autoscaler";
+
+    public static readonly IReadOnlyList<string> All = [Service, Configuration, Revision, Route, DomainMapping, Ingress, Autoscaler];
+
+    /// <summary>Parses a comma-separated list; null, empty or "all" selects every controller.</summary>
+    /// <exception cref="ArgumentException">A name is not one of <see cref="All"/>.</exception>
+    public static IReadOnlySet<string> Parse(string? list)
+    {
+        if (string.IsNullOrWhiteSpace(list) || list.Trim() == "all") return new HashSet<string>(All, StringComparer.Ordinal);
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var raw in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var name = raw.ToLowerInvariant();
+            if (!All.Contains(name)) throw new ArgumentException($"unknown controller \"{raw}\" (known: {string.Join(",", All)})");
+            set.Add(name);
+        }
+        return set;
+    }
+}
+
+/// <summary>Options of <see cref="ControllerHost"/>. Every default is Knative's own.</summary>
+public sealed class ControllerHostOptions
+{
+    /// <summary>Where Knative's ConfigMaps and the leader-election Lease live; default knative-serving (SYSTEM_NAMESPACE upstream).</summary>
+    public string SystemNamespace { get; init; } = "knative-serving";
+    /// <summary>Cluster DNS suffix for private hosts; default cluster.local, Kubernetes' default.</summary>
+    public string ClusterDomain { get; init; } = "cluster.local";
+    /// <summary>Controllers to run; default all of <see cref="ControllerNames.All"/>.</summary>
+    public IReadOnlySet<string> Controllers { get; init; } = ControllerNames.Parse(null);
+    /// <summary>Run controllers only while holding a Lease; default on, as upstream (several replicas may run).</summary>
+    public bool LeaderElection { get; init; } = true;
+    /// <summary>Lease name; default "ingress-controller" (one Lease for the whole process: every controller runs in one binary).</summary>
+    public string LeaseName { get; init; } = "ingress-controller";
+    /// <summary>How KIngress probes are answered; default real probes.</summary>
+    public ProbeMode Probe { get; init; } = ProbeMode.Real;
+    /// <summary>Port of the Prometheus /metrics, /healthz and /readyz endpoint; default 9090 (Knative's controller metrics port); 0 disables it; -1 picks a free port (tests).</summary>
+    public int MetricsPort { get; init; } = 9090;
+    /// <summary>Address the metrics endpoint binds; default all interfaces so Prometheus can scrape the pod.</summary>
+    public string MetricsBindAddress { get; init; } = "0.0.0.0";
+    /// <summary>Workers per controller; default 2, Knative's threads per controller.</summary>
+    public int Workers { get; init; } = 2;
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+}

@@ -1,0 +1,77 @@
+using System.Text.Json.Nodes;
+using Ingress.Api;
+using Ingress.ApiServer;
+using Ingress.Cli;
+using Ingress.Kube.Client;
+using Ingress.Local.Hosting;
+
+namespace Ingress.Cli.Tests;
+
+/// <summary><c>ingress controller --server</c> (in process, through the command tree) against our embedded API server.</summary>
+public sealed class ControllerCommandTests
+{
+    private static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
+    {
+        var until = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < until)
+        {
+            if (await condition()) return;
+            await Task.Delay(100);
+        }
+        Assert.Fail($"timed out waiting for {what}");
+    }
+
+    private static async Task CreateAsync(KubeClient client, JsonObject obj)
+    {
+        var apiVersion = obj["apiVersion"]!.ToString();
+        var slash = apiVersion.IndexOf('/');
+        var kind = obj["kind"]!.ToString();
+        var descriptor = new ResourceDescriptor(slash < 0 ? "" : apiVersion[..slash], apiVersion[(slash + 1)..], kind.ToLowerInvariant() + "s", true, kind);
+        await client.Dynamic(descriptor).CreateAsync(obj);
+    }
+
+    [Fact]
+    public async Task Controller_reconciles_a_ksvc_down_to_its_pod_autoscaler()
+    {
+        await using var server = new ApiServerHost(new ApiServerOptions());
+        server.PreloadCustomResourceDefinitions(Renderer.EmbeddedCrds());
+        await server.StartAsync();
+        var client = new KubeClient(KubeConnection.FromServer(server.BaseUri));
+
+        using var stop = new CancellationTokenSource();
+        var parse = Program.BuildRoot().Parse(["controller", "--server", server.BaseUri.ToString(), "--metrics-port", "0"]);
+        parse.InvocationConfiguration.Output = new StringWriter();
+        parse.InvocationConfiguration.Error = new StringWriter();
+        var run = parse.InvokeAsync(parse.InvocationConfiguration, stop.Token);
+
+        await CreateAsync(client, KubeYaml.ParseDocuments("""
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: config-deployment, namespace: knative-serving}
+            data: {queue-sidecar-image: example.dev/queue}
+            """).Single());
+        foreach (var obj in KubeYaml.ParseDocuments(File.ReadAllText(RenderCommandTests.RepoPath("examples", "helloworld-go", "service.yaml"))))
+            await CreateAsync(client, obj);
+
+        var pas = client.Dynamic(new ResourceDescriptor("autoscaling.internal.knative.dev", "v1alpha1", "podautoscalers", true, "PodAutoscaler"));
+        var skss = client.Dynamic(new ResourceDescriptor("networking.internal.knative.dev", "v1alpha1", "serverlessservices", true, "ServerlessService"));
+        var kingresses = client.Dynamic(new ResourceDescriptor("networking.internal.knative.dev", "v1alpha1", "ingresses", true, "Ingress"));
+        // serving: ksvc → Configuration → Revision → PodAutoscaler; Route → KIngress; autoscaling: PA status written.
+        await EventuallyAsync(async () => await pas.TryGetAsync("default", "helloworld-go-00001") is { } pa && pa["status"]?["conditions"] is not null, "PodAutoscaler reconciled");
+        await EventuallyAsync(async () => await skss.TryGetAsync("default", "helloworld-go-00001") is not null, "ServerlessService");
+        await EventuallyAsync(async () => await kingresses.TryGetAsync("default", "helloworld-go") is { } i && i["status"]?["conditions"] is not null, "KIngress reconciled");
+        var lease = await client.Dynamic(ResourceDescriptor.Leases).GetAsync("knative-serving", "ingress-controller");
+        Assert.NotNull(lease["spec"]?["holderIdentity"]);
+
+        await stop.CancelAsync();
+        Assert.Equal(0, await run.WaitAsync(TimeSpan.FromSeconds(60)));
+    }
+
+    [Fact]
+    public async Task Bad_arguments_exit_1()
+    {
+        var (code, _, stderr) = await RenderCommandTests.RunAsync("controller", "--server", "http://127.0.0.1:1", "--controllers", "nope");
+        Assert.Equal(1, code);
+        Assert.Contains("unknown controller", stderr, StringComparison.Ordinal);
+    }
+}
