@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.RegularExpressions;
 using Ingress.Api.Istio.Networking.V1Beta1;
 
@@ -82,14 +81,14 @@ public sealed record RetryPolicy(int Attempts, TimeSpan PerTryTimeout, IReadOnly
         (status >= 500 && RetryOn.Contains("5xx")) ||
         (status is 502 or 503 or 504 && RetryOn.Contains("gateway-error")));
 
-    public static RetryPolicy From(HTTPRetry? retry)
+    internal static RetryPolicy From(HTTPRetry? retry)
     {
         if (retry is null) return IstioDefault;
         var on = (retry.RetryOn ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(s => s.ToLowerInvariant()).ToHashSet(StringComparer.Ordinal);
         // Istio: retryOn empty with attempts > 0 means its default conditions.
         if (on.Count == 0 && (retry.Attempts ?? 0) > 0) on = [.. IstioDefault.RetryOn];
-        return new(Math.Max(0, retry.Attempts ?? 0), GoDuration.ParseOrZero(retry.PerTryTimeout), on);
+        return new(Math.Max(0, retry.Attempts ?? 0), RouteTable.Duration(retry.PerTryTimeout), on);
     }
 }
 
@@ -353,10 +352,17 @@ public sealed class RouteTable
             result.Add(new CompiledRoute(key, i, r.Name, matches, destinations, HeaderOps.From(r.Headers),
                 string.IsNullOrEmpty(r.Rewrite?.Authority) ? null : r.Rewrite!.Authority,
                 string.IsNullOrEmpty(r.Rewrite?.Uri) ? null : r.Rewrite!.Uri,
-                RetryPolicy.From(r.Retries), GoDuration.ParseOrZero(r.Timeout))
+                RetryPolicy.From(r.Retries), Duration(r.Timeout))
             { MatchGateway = servedAs });
         }
         return result;
+    }
+
+    /// <summary>Istio durations (<c>1s</c>, <c>300ms</c>); absent is zero (off).</summary>
+    internal static TimeSpan Duration(string? text)
+    {
+        if (string.IsNullOrEmpty(text)) return TimeSpan.Zero;
+        return Ingress.Api.GoDuration.TryParse(text, out var d, out var error) ? d : throw new FormatException($"bad duration {text}: {error}");
     }
 
     private sealed class VirtualHost(string name)
@@ -371,36 +377,5 @@ public sealed class RouteTable
             if (IsWildcard) return host.EndsWith(Name.AsSpan(1), StringComparison.OrdinalIgnoreCase) && host.Length > Name.Length - 1;
             return string.Equals(host, Name, StringComparison.OrdinalIgnoreCase);
         }
-    }
-}
-
-/// <summary>Go/protobuf durations as Istio writes them (<c>1s</c>, <c>0.5s</c>, <c>300ms</c>, <c>1m30s</c>).</summary>
-public static class GoDuration
-{
-    public static TimeSpan ParseOrZero(string? text)
-    {
-        if (string.IsNullOrWhiteSpace(text)) return TimeSpan.Zero;
-        var total = 0.0;
-        var i = 0;
-        while (i < text.Length)
-        {
-            var start = i;
-            while (i < text.Length && (char.IsAsciiDigit(text[i]) || text[i] == '.')) i++;
-            if (start == i) throw new FormatException($"bad duration {text}");
-            var number = double.Parse(text.AsSpan(start, i - start), CultureInfo.InvariantCulture);
-            var unitStart = i;
-            while (i < text.Length && char.IsAsciiLetter(text[i])) i++;
-            total += text[unitStart..i] switch
-            {
-                "h" => number * 3600_000,
-                "m" => number * 60_000,
-                "s" => number * 1000,
-                "ms" => number,
-                "us" or "µs" => number / 1000,
-                "ns" => number / 1_000_000,
-                _ => throw new FormatException($"bad duration unit in {text}"),
-            };
-        }
-        return TimeSpan.FromMilliseconds(total);
     }
 }
