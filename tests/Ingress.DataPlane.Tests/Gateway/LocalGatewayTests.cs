@@ -122,7 +122,8 @@ public sealed class LocalGatewayTests : IAsyncLifetime
               gateways: [knative-serving/knative-ingress-gateway]
               hosts: [hdr.example.com]
               http:
-              - rewrite: {authority: blue.default.svc.cluster.local}
+              - rewrite: {authority: blue.default.svc.cluster.local, uri: /inner/}
+                match: [{uri: {prefix: /outer/}}]
                 headers:
                   request:
                     set: {Knative-Serving-Namespace: default}
@@ -134,9 +135,10 @@ public sealed class LocalGatewayTests : IAsyncLifetime
                     request:
                       set: {Knative-Serving-Revision: blue-00001}
             """);
-        using var r = await UntilRoutedAsync("hdr.example.com", "/", ("X-Trace", "client"), ("X-Secret", "s"), ("Knative-Serving-Revision", "spoofed"));
+        using var r = await UntilRoutedAsync("hdr.example.com", "/outer/x?y=1", ("X-Trace", "client"), ("X-Secret", "s"), ("Knative-Serving-Revision", "spoofed"));
         Assert.Equal(HttpStatusCode.OK, r.StatusCode);
         Assert.Equal("blue.default.svc.cluster.local", r.Headers.GetValues("X-Seen-Host").Single());
+        Assert.Equal("/inner/x?y=1", r.Headers.GetValues("X-Seen-Path").Single());
         var seen = _blue.LastHeaders!;
         Assert.Equal("default", seen["Knative-Serving-Namespace"].ToString());
         Assert.Equal("blue-00001", seen["Knative-Serving-Revision"].ToString());
