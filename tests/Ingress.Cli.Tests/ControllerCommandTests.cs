@@ -55,11 +55,14 @@ public sealed class ControllerCommandTests
 
         var pas = client.Dynamic(new ResourceDescriptor("autoscaling.internal.knative.dev", "v1alpha1", "podautoscalers", true, "PodAutoscaler"));
         var skss = client.Dynamic(new ResourceDescriptor("networking.internal.knative.dev", "v1alpha1", "serverlessservices", true, "ServerlessService"));
-        var kingresses = client.Dynamic(new ResourceDescriptor("networking.internal.knative.dev", "v1alpha1", "ingresses", true, "Ingress"));
-        // serving: ksvc → Configuration → Revision → PodAutoscaler; Route → KIngress; autoscaling: PA status written.
+        var routes = client.Dynamic(new ResourceDescriptor("serving.knative.dev", "v1", "routes", true, "Route"));
+        // serving: ksvc → Configuration → Revision → PodAutoscaler; autoscaling: PA status written; the Route
+        // (100 % to the latest revision after the reconciler's defaulting) waits for that revision, as Knative does.
         await EventuallyAsync(async () => await pas.TryGetAsync("default", "helloworld-go-00001") is { } pa && pa["status"]?["conditions"] is not null, "PodAutoscaler reconciled");
         await EventuallyAsync(async () => await skss.TryGetAsync("default", "helloworld-go-00001") is not null, "ServerlessService");
-        await EventuallyAsync(async () => await kingresses.TryGetAsync("default", "helloworld-go") is { } i && i["status"]?["conditions"] is not null, "KIngress reconciled");
+        await EventuallyAsync(async () => await routes.TryGetAsync("default", "helloworld-go") is { } r
+            && r["status"]?["conditions"]?.AsArray().Any(c => c?["type"]?.ToString() == "AllTrafficAssigned" && c["reason"]?.ToString() == "RevisionMissing") == true,
+            "Route waiting for its revision");
         var lease = await client.Dynamic(ResourceDescriptor.Leases).GetAsync("knative-serving", "ingress-controller");
         Assert.NotNull(lease["spec"]?["holderIdentity"]);
 

@@ -55,26 +55,23 @@ public sealed class RenderCommandTests
         Assert.Contains(("serving.knative.dev/v1", "Configuration", "default", "helloworld-go"), ids);
         Assert.Contains(("serving.knative.dev/v1", "Route", "default", "helloworld-go"), ids);
         Assert.Contains(("serving.knative.dev/v1", "Revision", "default", "helloworld-go-00001"), ids);
-        Assert.Contains(("networking.internal.knative.dev/v1alpha1", "Ingress", "default", "helloworld-go"), ids);
         Assert.Contains(("autoscaling.internal.knative.dev/v1alpha1", "PodAutoscaler", "default", "helloworld-go-00001"), ids);
         Assert.Contains(("apps/v1", "Deployment", "default", "helloworld-go-00001-deployment"), ids);
         Assert.Contains(("v1", "ConfigMap", "knative-serving", "config-deployment"), ids);
         var sorted = ids.OrderBy(i => i.Item1, StringComparer.Ordinal).ThenBy(i => i.Item2, StringComparer.Ordinal)
             .ThenBy(i => i.Item3, StringComparer.Ordinal).ThenBy(i => i.Item4, StringComparer.Ordinal).ToList();
         Assert.Equal(sorted, ids);
-        // --probe ready (the default): the KIngress's probes succeed.
-        Assert.True(IsReady(objects.Single(o => o["kind"]!.ToString() == "Ingress")));
-        Assert.DoesNotContain("reconcile error", stderr, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task Probe_unready_leaves_the_kingress_not_ready()
-    {
-        var (code, stdout, stderr) = await RunAsync("render", "-f", RepoPath("examples", "helloworld-go"), "-f", ConfigDeployment(), "--probe", "unready");
-        Assert.True(code == 0, stderr);
-        var ingress = KubeYaml.ParseDocuments(stdout).Single(o => o["kind"]!.ToString() == "Ingress");
-        Assert.NotNull(ingress["status"]?["conditions"]);
-        Assert.False(IsReady(ingress));
+        // No pods are simulated, so the revision is not Ready: the Route waits for it with Knative's message and no
+        // KIngress is made yet (A_ready_revision_loaded_as_is_gets_virtual_services covers the KIngress side).
+        Assert.DoesNotContain(ids, i => i.Item2 == "Ingress");
+        var routeStatus = objects.Single(o => o["kind"]!.ToString() == "Route")["status"]!["conditions"]!.AsArray();
+        Assert.Contains(routeStatus, c => c!["type"]!.ToString() == "Ready" && c["reason"]!.ToString() == "RevisionMissing"
+            && c["message"]!.ToString() == "Configuration \"helloworld-go\" is waiting for a Revision to become ready.");
+        // The Service was loaded without defaults, yet the reconciler re-runs defaulting (spec §1.1): the Route
+        // sends 100 % to the latest revision.
+        var traffic = Assert.Single(objects.Single(o => o["kind"]!.ToString() == "Route")["spec"]!["traffic"]!.AsArray());
+        Assert.Equal(100, traffic!["percent"]!.GetValue<int>());
+        Assert.True(traffic["latestRevision"]!.GetValue<bool>());
     }
 
     [Fact]

@@ -22,7 +22,11 @@ public sealed class ServiceReconciler(ServingContext ctx) : IKindReconciler<Json
 
         // Configuration.
         var existingCfg = ctx.Configurations.Get(ns, name);
-        var desiredCfg = ServiceResources.MakeConfiguration(service, existingCfg);
+        // §1.1: the reconciler re-runs the Service's defaulting (not the user annotations) before building
+        // children, so a Service stored without defaults (render's inputs, an old object) still routes 100 % to
+        // its latest revision.
+        var source = DefaultedSpecOf(service, config);
+        var desiredCfg = ServiceResources.MakeConfiguration(source, existingCfg);
         JsonObject configuration;
         switch (Decide(service, existingCfg, desiredCfg, config))
         {
@@ -50,7 +54,7 @@ public sealed class ServiceReconciler(ServingContext ctx) : IKindReconciler<Json
 
         // Route.
         var existingRoute = ctx.Routes.Get(ns, name);
-        var desiredRoute = ServiceResources.MakeRoute(service);
+        var desiredRoute = ServiceResources.MakeRoute(source);
         JsonObject route;
         switch (Decide(service, existingRoute, desiredRoute, config))
         {
@@ -66,6 +70,15 @@ public sealed class ServiceReconciler(ServingContext ctx) : IKindReconciler<Json
         }
         ServiceStatus.ComputeRoutePart(service, now, configuration, route, routeOwned: true);
         return ReconcileResult.Done;
+    }
+
+    private static JsonObject DefaultedSpecOf(JsonObject service, Config.ServingConfig config)
+    {
+        var copy = (JsonObject)service.DeepClone();
+        var spec = Json.EnsureObj(copy, "spec");
+        ServingDefaulting.DefaultConfigurationSpec(spec, config, Json.Obj(copy, "metadata"), oldSpec: null, creating: false);
+        ServingDefaulting.DefaultTraffic(spec, withDefaultConfigurationName: true);
+        return copy;
     }
 
     /// <summary>§1.4 step 1: the existing child is compared after defaulting, as the webhook would have stored it.</summary>
