@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text.Json.Nodes;
 using Ingress.ApiServer;
@@ -144,9 +145,25 @@ public sealed class RunnerTests : IAsyncLifetime
     private Task ScaleAsync(string name, int replicas) =>
         _client.Dynamic(Deployments).PatchAsync("default", name, PatchType.Merge, "{\"spec\":{\"replicas\":" + replicas + "}}");
 
+    /// <summary>Sums the runner's counters (its own Meter instance) as they are recorded.</summary>
+    private sealed class CounterTotals : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _totals = new();
+        public CounterTotals(System.Diagnostics.Metrics.Meter meter)
+        {
+            _listener.InstrumentPublished = (i, l) => { if (ReferenceEquals(i.Meter, meter)) l.EnableMeasurementEvents(i); };
+            _listener.SetMeasurementEventCallback<long>((i, v, _, _) => _totals.AddOrUpdate(i.Name, v, (_, old) => old + v));
+            _listener.Start();
+        }
+        public long this[string name] => _totals.GetValueOrDefault(name);
+        public void Dispose() => _listener.Dispose();
+    }
+
     [Fact]
     public async Task Helloworld_deployment_becomes_ready_pods_endpoints_and_answers_through_queue_proxy_and_follows_scale()
     {
+        using var counters = new CounterTotals(_runner.Metrics.Meter);
         await _client.Dynamic(Services).CreateAsync(Service("hello-private", "hello-00001"));
         await _client.Dynamic(Deployments).CreateAsync(Deployment("hello-00001", 1, "gcr.io/knative-samples/helloworld-go", "Local"));
 
@@ -202,6 +219,8 @@ public sealed class RunnerTests : IAsyncLifetime
         }, "deployment status replicas 0");
         Assert.Empty(_runner.ReplicasOf("default/hello-00001"));
         await Assert.ThrowsAnyAsync<HttpRequestException>(() => http.GetStringAsync($"http://{podIp}:8012/"));
+        Assert.Equal(2, counters["local_runner_pods_started"]);
+        Assert.Equal(2, counters["local_runner_pods_stopped"]);
     }
 
     [Fact]
@@ -224,6 +243,9 @@ public sealed class RunnerTests : IAsyncLifetime
         Assert.Matches(@"started on port \d+", text);
         Assert.Contains("process exited with code 3", text);
         Assert.False(IsReady((await PodsOf("crashy-00001"))[0]));
+        await EventuallyAsync(async () =>
+            (await PodsOf("crashy-00001"))[0]["status"]?["containerStatuses"]?[0]?["restartCount"]?.GetValue<int>() >= 1 ? "" : null,
+            "the restart count on the pod");
     }
 
     [Fact]

@@ -59,6 +59,7 @@ public sealed partial class LocalRunner : IReconciler, IAsyncDisposable
         _endpoints = client.Dynamic(EndpointsKind);
         _deploymentInformer = informers.Dynamic(Deployments);
         _serviceInformer = informers.Dynamic(Services);
+        Metrics = new RunnerMetrics(CountPods);
         Controller = new Controller(new ControllerOptions { Name = ControllerName, Workers = 1 }, this, loggerFactory);
         _deploymentInformer.AddEventHandler(Controller.EnqueueHandler<JsonObject>(), TimeSpan.FromMinutes(10));
         // A Service change can change the Endpoints of any Deployment's pods in its namespace.
@@ -71,6 +72,17 @@ public sealed partial class LocalRunner : IReconciler, IAsyncDisposable
     }
 
     public Controller Controller { get; }
+    public RunnerMetrics Metrics { get; }
+
+    private (int Ready, int NotReady) CountPods()
+    {
+        lock (_running)
+        {
+            var all = _running.Values.SelectMany(v => v).ToList();
+            var ready = all.Count(p => p.Ready);
+            return (ready, all.Count - ready);
+        }
+    }
 
     /// <summary>Starts the informers and runs the controller until <paramref name="ct"/> ends.</summary>
     public async Task RunAsync(CancellationToken ct)
@@ -132,13 +144,15 @@ public sealed partial class LocalRunner : IReconciler, IAsyncDisposable
                 pods.Remove(victim);
                 await StopPodAsync(victim, ct);
             }
-            foreach (var pod in pods.Where(p => p.Ready != p.ReportedReady).ToList())
+            foreach (var pod in pods.Where(p => p.Ready != p.ReportedReady || p.Replica.Restarts != p.ReportedRestarts).ToList())
             {
                 var ready = pod.Ready;
+                var restarts = pod.Replica.Restarts;
                 await _pods.PatchAsync(ns, pod.Name, PatchType.Merge, PodStatus(pod.Replica, ready, pod.Started).ToJsonString(),
                     new PatchOptions(Subresource: "status"), ct);
+                if (ready != pod.ReportedReady) LogPodReadiness(ns, pod.Name, ready);
                 pod.ReportedReady = ready;
-                LogPodReadiness(ns, pod.Name, ready);
+                pod.ReportedRestarts = restarts;
             }
             await SyncEndpointsAsync(ns, ct);
             if (deployment is not null) await UpdateDeploymentStatusAsync(deployment, pods, ct);
@@ -187,6 +201,7 @@ public sealed partial class LocalRunner : IReconciler, IAsyncDisposable
         catch (ReplicaStartException ex)
         {
             LogStartFailed(key, podName, $"{ex.Failure}: {ex.Message}");
+            Metrics.StartFailures.Add(1, new KeyValuePair<string, object?>("reason", ex.Failure.ToString()));
             await replica.DisposeAsync();
             return null;
         }
@@ -224,6 +239,9 @@ public sealed partial class LocalRunner : IReconciler, IAsyncDisposable
             throw;
         }
         LogPodStarted(ns, podName, replica.Program, replica.Address.ToString());
+        Metrics.PodsStarted.Add(1);
+        replica.ProcessExited += _ => Metrics.ProcessRestarts.Add(1);
+        replica.ProcessRestarted += _ => Controller.Enqueue(key); // report the restart count on the Pod
         var running = new RunningPod(podName, replica, started);
         running.SetTemplate(template);
         running.ProbeLoop = Task.Run(() => ProbeLoopAsync(key, running, running.Stop.Token), CancellationToken.None);
@@ -275,6 +293,7 @@ public sealed partial class LocalRunner : IReconciler, IAsyncDisposable
         await pod.Replica.DisposeAsync();
         if (pod.ProbeLoop is { } loop) await loop;
         LogPodStopped(ns, pod.Name);
+        Metrics.PodsStopped.Add(1);
     }
 
     private static JsonObject PodStatus(Replica replica, bool ready, DateTimeOffset started)
@@ -293,9 +312,22 @@ public sealed partial class LocalRunner : IReconciler, IAsyncDisposable
                 ["startTime"] = started.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
                 ["conditions"] = new JsonArray(Condition("PodScheduled", "True"), Condition("Initialized", "True"),
                     Condition("ContainersReady", status), Condition("Ready", status)),
+                ["containerStatuses"] = new JsonArray(
+                    ContainerStatus("user-container", replica.Spec.Image, ready, replica.Restarts, started),
+                    ContainerStatus("queue-proxy", "ingress/queue-proxy", ready, 0, started)),
             },
         };
     }
+
+    private static JsonObject ContainerStatus(string name, string image, bool ready, int restarts, DateTimeOffset started) => new()
+    {
+        ["name"] = name,
+        ["image"] = image,
+        ["ready"] = ready,
+        ["started"] = true,
+        ["restartCount"] = restarts,
+        ["state"] = new JsonObject { ["running"] = new JsonObject { ["startedAt"] = started.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture) } },
+    };
 
     /// <summary>Writes the Endpoints of every Service in the namespace that has a selector, from the pods running
     /// here whose labels match it. Addresses with the same port mapping share a subset, as the endpoints controller groups them.</summary>
@@ -449,6 +481,7 @@ public sealed partial class LocalRunner : IReconciler, IAsyncDisposable
         }
         _probeClient.Dispose();
         _disposed.Dispose();
+        Metrics.Dispose();
     }
 
     private sealed class RunningPod(string name, Replica replica, DateTimeOffset started)
@@ -458,6 +491,7 @@ public sealed partial class LocalRunner : IReconciler, IAsyncDisposable
         public DateTimeOffset Started { get; } = started;
         public volatile bool Ready;
         public bool ReportedReady;
+        public int ReportedRestarts;
         public Task? ProbeLoop;
         public CancellationTokenSource Stop { get; } = new();
         public IReadOnlyDictionary<string, string> Labels => _labels ??= [];

@@ -88,6 +88,8 @@ public sealed partial class Replica : IAsyncDisposable
     public string Program { get; private set; } = "";
     /// <summary>Raised (on a pool thread) when the external process exits.</summary>
     public event Action<Replica>? ProcessExited;
+    /// <summary>Raised (on a pool thread) after the external process was started again.</summary>
+    public event Action<Replica>? ProcessRestarted;
 
     /// <summary>Maps a port of the pod to the port it is served on here: the user port to the app's, others unchanged.</summary>
     public int MapPodPort(int podPort) => podPort == _spec.UserPort ? AppEndpoint.Port : podPort;
@@ -264,6 +266,7 @@ public sealed partial class Replica : IAsyncDisposable
                 {
                     process = StartProcess(command, env);
                     Interlocked.Increment(ref _restarts);
+                    ProcessRestarted?.Invoke(this);
                     break;
                 }
                 catch (ReplicaStartException ex)
