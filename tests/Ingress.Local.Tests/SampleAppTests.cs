@@ -49,6 +49,13 @@ public sealed class SampleAppTests
         Assert.Equal((HttpStatusCode.OK, ""), await GetAsync("autoscale-go", [], "/"));
     }
 
+    [Fact]
+    public async Task Simple_app_answers_SIMPLE_MSG()
+    {
+        Assert.Equal((HttpStatusCode.OK, "Hello sample app!\n"), await GetAsync("docker.io/me/simple-app", [], "/"));
+        Assert.Equal((HttpStatusCode.OK, "Hi there\n"), await GetAsync("simple-app:v1", new() { ["SIMPLE_MSG"] = "Hi there" }, "/x"));
+    }
+
     [Theory]
     [InlineData(1, 0)]
     [InlineData(2, 2)]

@@ -27,7 +27,7 @@ public interface ILocalApp : IAsyncDisposable
 public static class SampleApps
 {
     /// <summary>The sample names recognised.</summary>
-    public static IReadOnlyList<string> Known { get; } = ["helloworld-go", "autoscale-go", "rest-api-go"];
+    public static IReadOnlyList<string> Known { get; } = ["helloworld-go", "autoscale-go", "rest-api-go", "simple-app"];
 
     /// <summary>The sample name an image refers to, or null when it is not a known sample.</summary>
     public static string? SampleName(string image)
@@ -54,6 +54,7 @@ public static class SampleApps
         {
             "helloworld-go" => HelloWorld(env),
             "autoscale-go" => Autoscale,
+            "simple-app" => SimpleApp(env),
             _ => RestApi(env),
         };
         return new KestrelSampleApp(name, handler, address ?? IPAddress.Loopback, port, log);
@@ -64,6 +65,19 @@ public static class SampleApps
     {
         var target = env.TryGetValue("TARGET", out var t) && t.Length > 0 ? t : "World";
         var body = Encoding.UTF8.GetBytes($"Hello {target}!\n");
+        return async context =>
+        {
+            context.Response.ContentType = "text/plain; charset=utf-8";
+            await context.Response.Body.WriteAsync(body, context.RequestAborted);
+        };
+    }
+
+    /// <summary>simple-app (the app-from-source sample, configured by SIMPLE_MSG): every path answers the message as
+    /// plain text. The original's exact page layout is not reproduced; the message and its default are what tests use.</summary>
+    private static RequestDelegate SimpleApp(IReadOnlyDictionary<string, string> env)
+    {
+        var message = env.TryGetValue("SIMPLE_MSG", out var m) && m.Length > 0 ? m : "Hello sample app!";
+        var body = Encoding.UTF8.GetBytes(message + "\n");
         return async context =>
         {
             context.Response.ContentType = "text/plain; charset=utf-8";
