@@ -249,6 +249,32 @@ public sealed class RunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Pods_left_on_the_local_node_by_an_earlier_run_are_deleted_at_start()
+    {
+        JsonObject Pod(string name, string node) => new()
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Pod",
+            ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = "default" },
+            ["spec"] = new JsonObject
+            {
+                ["nodeName"] = node,
+                ["containers"] = new JsonArray(new JsonObject { ["name"] = "c", ["image"] = "helloworld-go" }),
+            },
+        };
+        await _client.Dynamic(Pods).CreateAsync(Pod("ghost-abcde", "local"));
+        await _client.Dynamic(Pods).CreateAsync(Pod("elsewhere-abcde", "node-1"));
+        await using var informers = new SharedInformerFactory(_client);
+        await using var second = new LocalRunner(_client, informers, new LocalRunnerOptions { DataDirectory = _dataDir });
+        using var stop = new CancellationTokenSource();
+        var run = second.RunAsync(stop.Token);
+        await EventuallyAsync(async () => await _client.Dynamic(Pods).TryGetAsync("default", "ghost-abcde") is null ? "" : null, "the stale pod deleted");
+        Assert.NotNull(await _client.Dynamic(Pods).TryGetAsync("default", "elsewhere-abcde"));
+        await stop.CancelAsync();
+        try { await run; } catch (OperationCanceledException) { }
+    }
+
+    [Fact]
     public async Task Unmapped_image_without_command_gets_no_pod()
     {
         await _client.Dynamic(Deployments).CreateAsync(Deployment("nginx-00001", 1, "nginx:1.25", "x"));

@@ -89,7 +89,23 @@ public sealed partial class LocalRunner : IReconciler, IAsyncDisposable
     {
         _informers.Start(ct);
         await _informers.WaitForCacheSyncAsync(ct);
+        await DeleteStalePodsAsync(ct);
         await Controller.RunAsync(ct);
+    }
+
+    /// <summary>Pods on node "local" that this runner did not start were left by an earlier run: their processes
+    /// died with it. Deleting them lets the reconcile start fresh replicas and keeps dead addresses out of Endpoints.</summary>
+    private async Task DeleteStalePodsAsync(CancellationToken ct)
+    {
+        HashSet<string> ours;
+        lock (_running) ours = _running.Values.SelectMany(v => v).Select(p => p.Replica.Spec.Namespace + "/" + p.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var pod in (await _pods.ListAllAsync(ct: ct)).Items)
+        {
+            if (pod["spec"]?["nodeName"]?.GetValue<string>() != "local" || ours.Contains(Namespace(pod) + "/" + Name(pod))) continue;
+            try { await _pods.DeleteAsync(Namespace(pod), Name(pod), ct: ct); }
+            catch (NotFoundException) { }
+            LogStalePodDeleted(Namespace(pod), Name(pod));
+        }
     }
 
     /// <summary>The replicas running for a Deployment key (namespace/name), for tests and the CLI's status view.</summary>
@@ -510,6 +526,8 @@ public sealed partial class LocalRunner : IReconciler, IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "pod {Namespace}/{Pod} started: {Program} on {Address}")]
     private partial void LogPodStarted(string @namespace, string pod, string program, string address);
+    [LoggerMessage(Level = LogLevel.Information, Message = "pod {Namespace}/{Pod} left by an earlier run deleted")]
+    private partial void LogStalePodDeleted(string @namespace, string pod);
     [LoggerMessage(Level = LogLevel.Information, Message = "pod {Namespace}/{Pod} stopped")]
     private partial void LogPodStopped(string @namespace, string pod);
     [LoggerMessage(Level = LogLevel.Information, Message = "pod {Namespace}/{Pod} ready={Ready}")]
