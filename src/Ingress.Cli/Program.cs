@@ -22,6 +22,7 @@ public static class Program
         root.Subcommands.Add(ControllerCommand.Create());
         root.Subcommands.Add(RenderCommand.Create());
         root.Subcommands.Add(DiagnoseCommand.Create());
+        root.Subcommands.Add(UpCommand.Create());
         return root;
     }
 }

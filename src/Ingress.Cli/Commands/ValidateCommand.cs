@@ -59,7 +59,7 @@ public static class ValidateCommand
                 AnnotationValidatorFactory = data =>
                 {
                     var config = data is not null && AutoscalerConfig.TryParse(data, out var parsed, out _) && parsed is not null ? parsed : AutoscalerConfig.Default;
-                    return annotations => Convert(AutoscalingAnnotations.Validate(annotations, config));
+                    return annotations => Ingress.Local.AutoscalingAnnotationErrors.ToServing(AutoscalingAnnotations.Validate(annotations, config));
                 },
             };
             var invalid = 0;
@@ -85,14 +85,6 @@ public static class ValidateCommand
         return command;
     }
 
-    /// <summary>Autoscaling's field errors in Serving's error type (the two modules do not know each other).</summary>
-    internal static ServingFieldError? Convert(FieldErrors errors)
-    {
-        ServingFieldError? result = null;
-        foreach (var e in errors.Errors)
-            result = ServingFieldError.Also(result, new ServingFieldError(e.Message, e.Paths, e.Details));
-        return result;
-    }
 
     private static IEnumerable<(string Source, string Text)> Read(string path, TextReader stdin)
     {

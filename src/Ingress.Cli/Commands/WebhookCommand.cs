@@ -23,7 +23,7 @@ public static class WebhookCommand
     public static IReadOnlyList<IAdmissionHook> Hooks { get; set; } =
     [
         ServingAdmissionHooks.Create(new ServingAdmission(() => ServingConfig.Default,
-            annotations => ValidateCommand.Convert(AutoscalingAnnotations.Validate(annotations, AutoscalerConfig.Default)))),
+            annotations => Ingress.Local.AutoscalingAnnotationErrors.ToServing(AutoscalingAnnotations.Validate(annotations, AutoscalerConfig.Default)))),
     ];
 
     private static string Env(string name, string fallback) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : fallback;

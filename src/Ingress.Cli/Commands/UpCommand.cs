@@ -1,0 +1,47 @@
+using System.CommandLine;
+using Ingress.Cli.Logging;
+using Ingress.Local.Up;
+
+namespace Ingress.Cli.Commands;
+
+/// <summary><c>ingress up</c>: the whole system on this machine, no cluster (see docs/local-mode.md).</summary>
+public static class UpCommand
+{
+    public static Command Create()
+    {
+        var dataDir = new Option<string>("--data-dir") { Description = "Where state, logs and the kubeconfig live.", DefaultValueFactory = _ => ".ingress" };
+        var httpPort = new Option<int>("--http-port") { Description = "Port of the ingress gateway (the tutorials' curl target).", DefaultValueFactory = _ => 8080 };
+        var localPort = new Option<int>("--local-http-port") { Description = "Port of the cluster-local gateway.", DefaultValueFactory = _ => 8081 };
+        var apiPort = new Option<int>("--api-port") { Description = "Port of the embedded Kubernetes API server.", DefaultValueFactory = _ => 6443 };
+        var metricsPort = new Option<int>("--metrics-port") { Description = "Prometheus metrics of the controllers; 0 disables.", DefaultValueFactory = _ => 9090 };
+        var command = new Command("up", "Run the embedded API server, every controller, the local runner and the local gateway.");
+        foreach (var o in new Option[] { dataDir, httpPort, localPort, apiPort, metricsPort }) command.Options.Add(o);
+        command.SetAction(async (parse, ct) =>
+        {
+            using var loggerFactory = CliLogging.Create(LogFormat.Text);
+            var output = parse.InvocationConfiguration.Output;
+            await using var up = new LocalUp(new LocalUpOptions
+            {
+                DataDirectory = Path.GetFullPath(parse.GetValue(dataDir)!),
+                HttpPort = parse.GetValue(httpPort),
+                LocalHttpPort = parse.GetValue(localPort),
+                ApiPort = parse.GetValue(apiPort),
+                MetricsPort = parse.GetValue(metricsPort),
+            }, loggerFactory);
+            try
+            {
+                await up.RunAsync(u =>
+                {
+                    output.WriteLine($"API server:  {u.ApiServer}");
+                    output.WriteLine($"Gateway:     http://127.0.0.1:{u.GatewayHttpPort}");
+                    output.WriteLine($"Use kubectl: export KUBECONFIG={u.KubeconfigPath}");
+                }, ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+            }
+            return 0;
+        });
+        return command;
+    }
+}
