@@ -249,6 +249,25 @@ public sealed class RunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task External_program_listening_on_PORT_serves_through_queue_proxy_with_its_user_port_mapped()
+    {
+        await _client.Dynamic(Services).CreateAsync(Service("py-private", "py-00001"));
+        await _client.Dynamic(Deployments).CreateAsync(Deployment("py-00001", 1, "example.com/me/shell-app", "x",
+            args: new JsonArray("exec python3 -m http.server --bind 127.0.0.1 $PORT")));
+        var pod = (await EventuallyAsync(() => ReadyPods("py-00001", 1), "the python pod ready"))[0];
+        var podIp = pod["status"]!["podIP"]!.GetValue<string>();
+        await EventuallyAsync(() => ReadyAddresses("py-private", 1), "endpoints with the python pod");
+        var ep = await _client.Dynamic(Endpoints).GetAsync("default", "py-private");
+        var ports = ep["subsets"]![0]!["ports"]!.AsArray().ToDictionary(p => p!["name"]!.GetValue<string>(), p => p!["port"]!.GetValue<int>());
+        Assert.Equal(8012, ports["http"]);
+        var replica = Assert.Single(_runner.ReplicasOf("default/py-00001"));
+        Assert.Equal(replica.AppEndpoint.Port, ports["user"]); // the pod's 8080 is served on the process's own port
+        Assert.NotEqual(8080, ports["user"]);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        Assert.Contains("Directory listing", await http.GetStringAsync($"http://{podIp}:8012/"));
+    }
+
+    [Fact]
     public async Task Pods_left_on_the_local_node_by_an_earlier_run_are_deleted_at_start()
     {
         JsonObject Pod(string name, string node) => new()
