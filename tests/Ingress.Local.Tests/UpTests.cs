@@ -89,6 +89,13 @@ public class UpTests
 
             var answer = await CurlUntilAsync(httpPort, "helloworld-go.default.example.com", a => a.StartsWith("200 ", StringComparison.Ordinal));
             Assert.Equal("200 Hello Go Sample v1!\n", answer);
+            // The DomainMapping tutorial: hello.example.org → the helloworld-go Service, through the Route's
+            // placeholder Service and the cluster-local gateway, with the host rewritten.
+            (code, _, err) = await KubectlAsync(up.KubeconfigPath, dataDir, "apply", "-f", "examples/domain-mapping/");
+            Assert.True(code == 0, err);
+            (code, _, err) = await KubectlAsync(up.KubeconfigPath, dataDir, "wait", "--for=condition=Ready", "domainmapping/hello.example.org", "--timeout=90s");
+            Assert.True(code == 0, err);
+            Assert.Equal("200 Hello Go Sample v1!\n", await CurlUntilAsync(httpPort, "hello.example.org", a => a.StartsWith("200 ", StringComparison.Ordinal)));
             // An unknown host has no route: 404, as Istio's gateway answers.
             Assert.StartsWith("404", await CurlUntilAsync(httpPort, "nothing.default.example.com", _ => true));
 

@@ -58,10 +58,22 @@ public sealed class KubeDestinationResolver : IDestinationResolver
 
     public ResolvedDestination Resolve(string host, int? port)
     {
-        if (!TryParseServiceHost(host, out var name, out var ns)) return ResolvedDestination.Failed(ResolveError.NotAServiceHost);
-        var service = _services.Get(ns, name);
-        if (service is null) return ResolvedDestination.Failed(ResolveError.ServiceNotFound);
-        return ResolveAgainst(service, _endpoints.Get(ns, name), port);
+        // An ExternalName Service that names another in-cluster Service is followed, as Istio does: Knative's
+        // Route placeholder (`<route>.<ns>.svc`) names knative-local-gateway, which DomainMappings route through.
+        // A few hops at most, so a loop of ExternalNames cannot hang a request.
+        for (var hop = 0; hop < 4; hop++)
+        {
+            if (!TryParseServiceHost(host, out var name, out var ns)) return ResolvedDestination.Failed(ResolveError.NotAServiceHost);
+            var service = _services.Get(ns, name);
+            if (service is null) return ResolvedDestination.Failed(ResolveError.ServiceNotFound);
+            if (service.Spec?.Type == "ExternalName" && service.Spec.ExternalName is { Length: > 0 } external)
+            {
+                host = external.TrimEnd('.');
+                continue;
+            }
+            return ResolveAgainst(service, _endpoints.Get(ns, name), port);
+        }
+        return ResolvedDestination.Failed(ResolveError.ServiceNotFound);
     }
 
     /// <summary>The pure half of <see cref="Resolve"/>, for tests and other caches.</summary>

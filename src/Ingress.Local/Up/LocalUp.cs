@@ -203,6 +203,9 @@ public sealed class LocalUp : IAsyncDisposable
               - name: http2
                 port: 8081
                 targetPort: {{localPort}}
+              - name: http
+                port: 80
+                targetPort: {{localPort}}
             ---
             apiVersion: v1
             kind: Endpoints
@@ -211,6 +214,8 @@ public sealed class LocalUp : IAsyncDisposable
             - addresses: [{ip: 127.0.0.1}]
               ports:
               - name: http2
+                port: {{localPort}}
+              - name: http
                 port: {{localPort}}
             """;
         foreach (var obj in KubeYaml.ParseDocuments(seed))

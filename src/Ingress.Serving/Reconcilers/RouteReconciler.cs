@@ -44,7 +44,7 @@ public sealed class RouteReconciler(ServingContext ctx) : IKindReconciler<JsonOb
         await LabelAsync(route, tc, now, ct).ConfigureAwait(false);
 
         // Placeholder Services: one per traffic name, so the cluster DNS names resolve.
-        var desiredServices = PlaceholderServices.Make(config, route, tc);
+        var desiredServices = PlaceholderServices.Make(config, route, tc, existingIngress);
         foreach (var desired in desiredServices)
         {
             var existing = ctx.CoreServices.Get(ns, Meta.Name(desired));

@@ -9,8 +9,9 @@ namespace Ingress.Serving.Resources;
 /// a load balancer: ExternalName to the name's host rendered with the Route's own labels.</summary>
 public static class PlaceholderServices
 {
-    public static List<JsonObject> Make(ServingConfig config, JsonObject route, TrafficConfig tc)
+    public static List<JsonObject> Make(ServingConfig config, JsonObject route, TrafficConfig tc, JsonObject? ingress = null)
     {
+        var loadBalancer = LoadBalancerDomain(ingress);
         var meta = TrafficBuilder.RouteMeta(route);
         var names = tc.Targets.Keys.Append("").Distinct().OrderBy(n => n.Length == 0 ? 0 : 1).ThenBy(n => n, StringComparer.Ordinal);
         var result = new List<JsonObject>();
@@ -29,7 +30,7 @@ public static class PlaceholderServices
                 ["spec"] = new JsonObject
                 {
                     ["type"] = "ExternalName",
-                    ["externalName"] = externalName,
+                    ["externalName"] = loadBalancer ?? externalName,
                     ["sessionAffinity"] = "None",
                     ["ports"] = new JsonArray(new JsonObject
                     {
@@ -39,6 +40,22 @@ public static class PlaceholderServices
             });
         }
         return result;
+    }
+
+    /// <summary>§5.1 step 5, after the KIngress has a load balancer: its <c>domainInternal</c>, else its
+    /// <c>domain</c>, the private load balancer preferred. (An IP or meshOnly load balancer is not handled yet: the
+    /// Service keeps the route's own host.)</summary>
+    public static string? LoadBalancerDomain(JsonObject? ingress)
+    {
+        foreach (var lb in new[] { "privateLoadBalancer", "publicLoadBalancer" })
+        {
+            if (ingress?["status"]?[lb]?["ingress"] is JsonArray { Count: > 0 } entries && entries[0] is JsonObject first)
+            {
+                if (first["domainInternal"]?.GetValue<string>() is { Length: > 0 } internalName) return internalName;
+                if (first["domain"]?.GetValue<string>() is { Length: > 0 } domain) return domain;
+            }
+        }
+        return null;
     }
 
     /// <summary>Placeholder Services labelled with this route that are no longer needed.</summary>
