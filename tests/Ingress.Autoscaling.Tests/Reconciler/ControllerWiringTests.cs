@@ -28,8 +28,9 @@ public sealed class ControllerWiringTests
             [AutoscalingKeys.TargetBurstCapacity] = "0",
         });
 
-        // PA added → SKS created in Proxy mode.
-        await AutoscalingCluster.EventuallyAsync(async () => (await c.GetSksAsync(Rev))?.Spec?.Mode == "Proxy", "SKS created");
+        // PA added → SKS created (in Proxy mode; it may already have moved on to Serve, asserted below, by the time
+        // this poll looks, so only its existence is awaited here).
+        await AutoscalingCluster.EventuallyAsync(async () => await c.GetSksAsync(Rev) is not null, "SKS created");
         // The SKS controller creates the services and sets the private service name → PA reconciled: decider,
         // Metric, replicas to min-scale, SKS to Serve.
         await AutoscalingCluster.EventuallyAsync(async () => (await c.GetSksAsync(Rev))?.Status?.PrivateServiceName == Rev + "-private", "SKS status");
