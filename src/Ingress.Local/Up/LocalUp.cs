@@ -231,14 +231,14 @@ public sealed class LocalUp : IAsyncDisposable
         }
     }
 
+    /// <summary>The seed holds only kinds the models know, so the registry gives plural and scope.</summary>
     private static ResourceDescriptor DescriptorOf(JsonObject obj)
     {
         var apiVersion = obj["apiVersion"]!.GetValue<string>();
         var kind = obj["kind"]!.GetValue<string>();
-        var group = apiVersion.Contains('/') ? apiVersion[..apiVersion.IndexOf('/')] : "";
-        var version = apiVersion.Contains('/') ? apiVersion[(apiVersion.IndexOf('/') + 1)..] : apiVersion;
-        var plural = kind.ToLowerInvariant() switch { "endpoints" => "endpoints", var k => k + "s" };
-        return new ResourceDescriptor(group, version, plural, true, kind);
+        if (!KnownKinds.TryGetByApiVersion(apiVersion, kind, out var known))
+            throw new InvalidOperationException($"seed object of unknown kind {apiVersion} {kind}");
+        return new ResourceDescriptor(known.Group, known.Version, known.Plural, known.Namespaced, known.Kind);
     }
 
     public async ValueTask DisposeAsync()
