@@ -130,6 +130,21 @@ public sealed class KindReconcilerHostTests : IAsyncLifetime
     private FakeApiServer _server = null!;
     private KubeClient _client = null!;
     private readonly CancellationTokenSource _stop = new(TimeSpan.FromMinutes(2));
+    private InFlightReconciler _inFlight = null!;
+
+    /// <summary>Counts reconciles under way (the host's status PUT and its conflict retries included).</summary>
+    private sealed class InFlightReconciler(IReconciler inner) : IReconciler
+    {
+        private int _running;
+        public int Running => Volatile.Read(ref _running);
+
+        public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken ct)
+        {
+            Interlocked.Increment(ref _running);
+            try { return await inner.ReconcileAsync(key, ct); }
+            finally { Interlocked.Decrement(ref _running); }
+        }
+    }
 
     public async Task InitializeAsync()
     {
@@ -150,7 +165,8 @@ public sealed class KindReconcilerHostTests : IAsyncLifetime
         var reconciler = new WidgetReconciler(_client, TimeProvider.System);
         var events = new EventRecorder(_client, "widget-controller");
         var host = new KindReconcilerHost<JsonObject>(informer, _client.Dynamic(Objects.Widgets), reconciler, events);
-        var controller = new Controller.Controller(new ControllerOptions { Name = "widget", Queue = new WorkQueueOptions { Name = "widget", BaseDelay = TimeSpan.FromMilliseconds(20) } }, host);
+        _inFlight = new InFlightReconciler(host);
+        var controller = new Controller.Controller(new ControllerOptions { Name = "widget", Queue = new WorkQueueOptions { Name = "widget", BaseDelay = TimeSpan.FromMilliseconds(20) } }, _inFlight);
         informer.AddEventHandler(controller.EnqueueHandler<JsonObject>());
         _ = Task.Run(() => informer.RunAsync(_stop.Token));
         _ = Task.Run(() => controller.RunAsync(_stop.Token));
@@ -220,13 +236,16 @@ public sealed class KindReconcilerHostTests : IAsyncLifetime
         await Eventually.HoldsAsync(() => Conditions.IsTrue(Widget("n1")?["status"] as JsonObject, Conditions.Ready), "ready");
         await Eventually.HoldsAsync(() => informer.Lister.Get("default", "n1")?["status"] is not null, "cache caught up");
         await Eventually.HoldsAsync(() => controller.Queue.Count == 0, "queue idle");
-        // Let the echoes of our own writes (finalizer, status) settle before measuring.
+        // Let the echoes of our own writes (finalizer, status) settle before measuring: the cache holds the
+        // server's latest version, nothing is queued or running, and no request arrived for a while. A quiet
+        // gap alone is not enough on a loaded machine: a conflict retry can still be under way.
         var settled = -1;
         await Eventually.HoldsAsync(() =>
         {
-            Thread.Sleep(300);
+            Thread.Sleep(200);
             var now = _server.Requests.Count;
-            var stable = now == settled;
+            var stable = now == settled && controller.Queue.Count == 0 && _inFlight.Running == 0
+                && (string?)informer.Lister.Get("default", "n1")?["metadata"]?["resourceVersion"] == (string?)Widget("n1")?["metadata"]?["resourceVersion"];
             settled = now;
             return stable;
         }, "writes settled");
@@ -234,8 +253,7 @@ public sealed class KindReconcilerHostTests : IAsyncLifetime
         var before = reconciler.Reconciles;
         controller.Enqueue("default/n1");
         await Eventually.HoldsAsync(() => reconciler.Reconciles > before, "reconciled again");
-        await Eventually.HoldsAsync(() => controller.Queue.Count == 0, "queue idle");
-        await Task.Delay(200);
+        await Eventually.HoldsAsync(() => controller.Queue.Count == 0 && _inFlight.Running == 0, "queue idle");
         Assert.True(putsBefore == _server.Requests.Count(r => r.StartsWith("PUT", StringComparison.Ordinal)), string.Join("\n", _server.Requests));
     }
 }
