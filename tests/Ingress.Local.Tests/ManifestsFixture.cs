@@ -139,11 +139,14 @@ public sealed class ClusterFixture : IAsyncLifetime
     private (string Cert, string Key) WriteCertificates()
     {
         Directory.CreateDirectory(ServiceAccountDirectory);
+        // One clock reading for both certificates: two UtcNow calls can straddle a tick, and a leaf that
+        // outlives its issuer by a microsecond is rejected by CertificateRequest.Create.
+        var now = DateTimeOffset.UtcNow;
         using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var caRequest = new CertificateRequest("CN=test-cluster-ca", caKey, HashAlgorithmName.SHA256);
         caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        _ca = caRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        _ca = caRequest.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(1));
 
         using var serverKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var serverRequest = new CertificateRequest("CN=kube-apiserver", serverKey, HashAlgorithmName.SHA256);
@@ -152,7 +155,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         san.AddDnsName("localhost");
         serverRequest.CertificateExtensions.Add(san.Build());
         serverRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
-        using var server = serverRequest.Create(_ca, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1), RandomNumberGenerator.GetBytes(8));
+        using var server = serverRequest.Create(_ca, now.AddMinutes(-5), now.AddHours(23), RandomNumberGenerator.GetBytes(8));
 
         var certPath = Path.Combine(TempDir, "apiserver.crt");
         var keyPath = Path.Combine(TempDir, "apiserver.key");
@@ -166,9 +169,10 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        Http.Dispose();
-        await Host.DisposeAsync();
-        _ca.Dispose();
+        // Null-tolerant: a failed InitializeAsync must not hide its cause behind a cleanup error.
+        Http?.Dispose();
+        if (Host is not null) await Host.DisposeAsync();
+        _ca?.Dispose();
         try { Directory.Delete(TempDir, true); } catch (IOException) { }
     }
 
