@@ -54,8 +54,11 @@ public class NetworkingEndToEndBenchmarks
     private long _generation = 1;
     private long _otherGeneration = 1;
 
+    /// <summary>Synchronous on purpose: the in-process toolchain did not wait for an async GlobalSetup here.</summary>
     [GlobalSetup]
-    public async Task Setup()
+    public void Setup() => SetupAsync().GetAwaiter().GetResult();
+
+    public async Task SetupAsync()
     {
         _server = new ApiServerHost(new ApiServerOptions { InitialNamespaces = ["default", Ns, SystemNs, GatewayNs] });
         _server.PreloadCustomResourceDefinitions(Renderer.EmbeddedCrds());
@@ -162,7 +165,9 @@ public class NetworkingEndToEndBenchmarks
             """);
 
     [GlobalCleanup]
-    public async Task Cleanup()
+    public void Cleanup() => CleanupAsync().GetAwaiter().GetResult();
+
+    public async Task CleanupAsync()
     {
         Report();
         await _stop.CancelAsync();
@@ -269,7 +274,7 @@ public static class NetworkingThousandIngresses
     {
         var rounds = args.Length > 1 && int.TryParse(args[1], out var r) ? r : 3;
         var bench = new NetworkingEndToEndBenchmarks();
-        await bench.Setup();
+        await bench.SetupAsync();
         try
         {
             // Warm-up: JIT, connection pools, the prober's workers.
@@ -292,7 +297,7 @@ public static class NetworkingThousandIngresses
         }
         finally
         {
-            await bench.Cleanup();
+            await bench.CleanupAsync();
         }
     }
 }
