@@ -63,8 +63,8 @@ public class NetworkingEndToEndBenchmarks
         _server = new ApiServerHost(new ApiServerOptions { InitialNamespaces = ["default", Ns, SystemNs, GatewayNs] });
         _server.PreloadCustomResourceDefinitions(Renderer.EmbeddedCrds());
         await _server.StartAsync();
-        // Writes are not throttled here: 1,000 KIngresses need ~4,000 writes (finalizer, two VirtualServices, status),
-        // which the client's default 50 QPS alone would spread over 80 s (see docs/perf/networking.md).
+        // Writes are not throttled here: 1,000 KIngresses need 3,000-4,000 writes (finalizer, VirtualServices, status),
+        // which the client's default 50 QPS alone would spread over 60-80 s (see docs/perf/networking.md).
         _client = new KubeClient(KubeConnection.FromServer(_server.BaseUri), new KubeClientOptions { Qps = 5000, Burst = 10000 });
 
         foreach (var ip in new[] { "127.0.0.1", "127.0.0.2", "127.0.0.3" })

@@ -84,6 +84,15 @@ public sealed class StringPool
         return (JsonTypeInfo<T>)options.GetTypeInfo(typeof(T));
     }
 
+    /// <summary>As <see cref="Interning{T}(JsonTypeInfo{T})"/> with a pool of one's own (not cached: build it once).</summary>
+    public static JsonTypeInfo<T> Interning<T>(JsonTypeInfo<T> typeInfo, StringPool pool)
+    {
+        var copy = new JsonSerializerOptions(typeInfo.Options);
+        copy.Converters.Insert(0, new InterningStringConverter(pool));
+        copy.MakeReadOnly(populateMissingResolver: true);
+        return (JsonTypeInfo<T>)copy.GetTypeInfo(typeof(T));
+    }
+
     private sealed class InterningStringConverter(StringPool pool) : JsonConverter<string>
     {
         public override string Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
