@@ -4,5 +4,11 @@ namespace Ingress.Benchmarks;
 
 public static class Program
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    public static int Main(string[] args)
+    {
+        // Console mode (see NetworkingThousandIngresses): dotnet run -c Release --project bench/Ingress.Benchmarks -- networking-thousand [rounds]
+        if (args.Length > 0 && args[0] == "networking-thousand") return NetworkingThousandIngresses.RunAsync(args).GetAwaiter().GetResult();
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
 }

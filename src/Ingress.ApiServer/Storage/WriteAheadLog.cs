@@ -4,7 +4,8 @@ using Microsoft.Extensions.Logging;
 
 namespace Ingress.ApiServer.Storage;
 
-internal enum WalOp : byte { Put = 1, Delete = 2, SnapshotEnd = 3 }
+/// <summary>Reserve: every resourceVersion up to the record's may have been shown to watchers (see ObjectStore).</summary>
+internal enum WalOp : byte { Put = 1, Delete = 2, SnapshotEnd = 3, Reserve = 4 }
 
 /// <summary>One logged change. Json is null for deletes.</summary>
 internal readonly record struct WalRecord(WalOp Op, long ResourceVersion, string StorageKey, string Namespace, string Name, byte[]? Json);
@@ -194,7 +195,9 @@ internal sealed partial class WriteAheadLog : IDisposable
         return _segmentSeq;
     }
 
-    public void WriteSnapshot(int seq, long rv, IReadOnlyList<(string StorageKey, StoredObject Obj)> objects)
+    /// <summary>Writes the snapshot named <paramref name="seq"/>; <paramref name="reserved"/> &gt; 0 is kept in it
+    /// as a Reserve record, since the segments holding the last reservation are deleted with it.</summary>
+    public void WriteSnapshot(int seq, long rv, IReadOnlyList<(string StorageKey, StoredObject Obj)> objects, long reserved = 0)
     {
         var tmp = Path.Combine(_dir, $"snap-{seq:D8}.tmp");
         using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
@@ -205,6 +208,7 @@ internal sealed partial class WriteAheadLog : IDisposable
                 Encode(new WalRecord(WalOp.Put, o.ResourceVersion, key, o.Namespace, o.Name, o.Json), buffer);
                 if (buffer.Length > 1 << 20) { fs.Write(buffer.GetBuffer(), 0, (int)buffer.Length); buffer.SetLength(0); }
             }
+            if (reserved > 0) Encode(new WalRecord(WalOp.Reserve, reserved, "", "", "", null), buffer);
             Encode(new WalRecord(WalOp.SnapshotEnd, rv, "", "", "", null), buffer);
             fs.Write(buffer.GetBuffer(), 0, (int)buffer.Length);
             fs.Flush(true);

@@ -17,10 +17,11 @@ public static class RenderCommand
         probe.AcceptOnlyFromAmong("ready", "unready");
         var systemNamespace = new Option<string>("--system-namespace") { Description = "Namespace of Knative's ConfigMaps.", DefaultValueFactory = _ => "knative-serving" };
         var clusterDomain = new Option<string>("--cluster-domain") { Description = "Cluster DNS suffix.", DefaultValueFactory = _ => "cluster.local" };
+        var showProbeTargets = new Option<bool>("--show-probe-targets") { Description = "After the objects, one ProbeTargets document per KIngress: the URLs, pod IPs, ports and Host headers it would probe." };
         var output = new Option<string>("--output", "-o") { Description = "yaml or json.", DefaultValueFactory = _ => "yaml" };
         output.AcceptOnlyFromAmong("yaml", "json");
         var command = new Command("render", "Run the controllers over objects offline and print the resulting objects.");
-        foreach (var o in new Option[] { files, controllers, probe, systemNamespace, clusterDomain, output }) command.Options.Add(o);
+        foreach (var o in new Option[] { files, controllers, probe, showProbeTargets, systemNamespace, clusterDomain, output }) command.Options.Add(o);
         command.SetAction(async (parse, ct) =>
         {
             var stdout = parse.InvocationConfiguration.Output;
@@ -32,6 +33,7 @@ public static class RenderCommand
                     Controllers = ControllerNames.Parse(parse.GetValue(controllers)),
                     Probe = parse.GetValue(probe) == "unready" ? ProbeMode.Unready : ProbeMode.Ready,
                     SystemNamespace = parse.GetValue(systemNamespace)!, ClusterDomain = parse.GetValue(clusterDomain)!,
+                    ShowProbeTargets = parse.GetValue(showProbeTargets),
                 };
                 var inputs = Renderer.ReadInputs(parse.GetValue(files) ?? [], Console.In);
                 // Only warnings and worse, on stderr: stdout is the rendered objects.

@@ -5,7 +5,8 @@ namespace Ingress.Kube.Cache;
 /// <summary>An object in the cache with its header (read once when it arrived).</summary>
 public sealed record CacheEntry<T>(T Object, ObjectHeader Header)
 {
-    public string Key => Header.Key;
+    /// <summary>"namespace/name", computed once: the item map and every index share this one string.</summary>
+    public string Key { get; } = Header.Key;
 }
 
 /// <summary>
@@ -21,7 +22,12 @@ public sealed class Indexer<T> where T : class
 
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
     private readonly Dictionary<string, CacheEntry<T>> _items = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (Func<CacheEntry<T>, IEnumerable<string>> Fn, Dictionary<string, HashSet<string>> Map)> _indexes = new(StringComparer.Ordinal);
+    /// <summary>
+    /// Per index, value → keys. A value held by one key (e.g. label app=&lt;name&gt;, typical for most
+    /// labels) stores that key string itself; a HashSet is made only for the second key. Why: 10,000
+    /// one-element sets cost ~2.5 MB of a 10,000-object cache.
+    /// </summary>
+    private readonly Dictionary<string, (Func<CacheEntry<T>, IEnumerable<string>> Fn, Dictionary<string, object> Map)> _indexes = new(StringComparer.Ordinal);
 
     public Indexer()
     {
@@ -46,7 +52,7 @@ public sealed class Indexer<T> where T : class
         try
         {
             if (_indexes.ContainsKey(name)) throw new InvalidOperationException($"index \"{name}\" exists");
-            var map = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+            var map = new Dictionary<string, object>(StringComparer.Ordinal);
             _indexes[name] = (indexFunc, map);
             foreach (var e in _items.Values) IndexOne(indexFunc, map, e);
         }
@@ -81,8 +87,10 @@ public sealed class Indexer<T> where T : class
         {
             if (!_indexes.TryGetValue(index, out var ix)) throw new InvalidOperationException($"no index \"{index}\"");
             if (!ix.Map.TryGetValue(value, out var keys)) return [];
-            var result = new List<CacheEntry<T>>(keys.Count);
-            foreach (var k in keys) result.Add(_items[k]);
+            if (keys is string one) return [_items[one]];
+            var set = (HashSet<string>)keys;
+            var result = new List<CacheEntry<T>>(set.Count);
+            foreach (var k in set) result.Add(_items[k]);
             return result;
         }
         finally
@@ -100,21 +108,21 @@ public sealed class Indexer<T> where T : class
         {
             IEnumerable<string> candidates;
             // Narrow by the smallest equality requirement's label index, then by namespace.
-            HashSet<string>? best = null;
+            object? best = null;
             foreach (var r in selector.Requirements)
             {
                 if (r.Op != LabelSelector.Operator.Equals) continue;
                 var set = _indexes[LabelIndex].Map.GetValueOrDefault($"{r.Key}={r.Values[0]}");
                 if (set is null) return [];
-                if (best is null || set.Count < best.Count) best = set;
+                if (best is null || SizeOf(set) < SizeOf(best)) best = set;
             }
             if (@namespace is not null)
             {
                 var nsSet = _indexes[NamespaceIndex].Map.GetValueOrDefault(@namespace);
                 if (nsSet is null) return [];
-                if (best is null || nsSet.Count < best.Count) best = nsSet;
+                if (best is null || SizeOf(nsSet) < SizeOf(best)) best = nsSet;
             }
-            candidates = best is null ? _items.Keys : best;
+            candidates = best switch { null => _items.Keys, string one => [one], _ => (HashSet<string>)best };
             var result = new List<CacheEntry<T>>();
             foreach (var k in candidates)
             {
@@ -165,27 +173,44 @@ public sealed class Indexer<T> where T : class
         }
     }
 
+    private static int SizeOf(object keys) => keys is string ? 1 : ((HashSet<string>)keys).Count;
+
     private void Unindex(CacheEntry<T> e)
     {
         foreach (var (fn, map) in _indexes.Values)
         {
             foreach (var v in fn(e))
             {
-                if (map.TryGetValue(v, out var set))
+                if (!map.TryGetValue(v, out var keys)) continue;
+                if (keys is string one)
                 {
-                    set.Remove(e.Key);
-                    if (set.Count == 0) map.Remove(v);
+                    if (one == e.Key) map.Remove(v);
+                    continue;
                 }
+                var set = (HashSet<string>)keys;
+                set.Remove(e.Key);
+                if (set.Count == 1) map[v] = set.First(); // back to the compact form
+                else if (set.Count == 0) map.Remove(v);
             }
         }
     }
 
-    private static void IndexOne(Func<CacheEntry<T>, IEnumerable<string>> fn, Dictionary<string, HashSet<string>> map, CacheEntry<T> e)
+    private static void IndexOne(Func<CacheEntry<T>, IEnumerable<string>> fn, Dictionary<string, object> map, CacheEntry<T> e)
     {
         foreach (var v in fn(e))
         {
-            if (!map.TryGetValue(v, out var set)) map[v] = set = new HashSet<string>(StringComparer.Ordinal);
-            set.Add(e.Key);
+            if (!map.TryGetValue(v, out var keys))
+            {
+                map[v] = e.Key;
+            }
+            else if (keys is string one)
+            {
+                if (one != e.Key) map[v] = new HashSet<string>(StringComparer.Ordinal) { one, e.Key };
+            }
+            else
+            {
+                ((HashSet<string>)keys).Add(e.Key);
+            }
         }
     }
 }

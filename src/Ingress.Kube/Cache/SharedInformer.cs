@@ -80,7 +80,8 @@ public sealed class SharedInformer<T> : ISharedInformer where T : class
 
     public SharedInformer(ResourceClient<T> client, InformerScope? scope = null, InformerOptions? options = null, ILogger? logger = null)
     {
-        _client = client;
+        // Typed caches share repeated strings (see StringPool); dynamic objects keep their JSON as it came.
+        _client = typeof(T) == typeof(System.Text.Json.Nodes.JsonObject) ? client : client.Client.Resource(client.Resource, StringPool.Interning(client.TypeInfo));
         Scope = scope ?? InformerScope.All;
         _options = options ?? new InformerOptions();
         _logger = logger ?? client.Client.LoggerFactory.CreateLogger("Ingress.Kube.Informer");

@@ -26,7 +26,8 @@ public sealed class ObjectHeader
     public IReadOnlyList<string> Finalizers { get; init; } = [];
 
     /// <summary>"namespace/name", or "name" for cluster-scoped objects (client-go's MetaNamespaceKeyFunc).</summary>
-    public string Key => ObjectKey.Of(Namespace, Name);
+    public string Key => _key ??= ObjectKey.Of(Namespace, Name);
+    private string? _key;
 
     public bool IsBeingDeleted => DeletionTimestamp is not null;
 

@@ -23,6 +23,9 @@ public sealed class RenderOptions
     /// <summary>How long the store and every work queue must stay still to count as "nothing changes". Default
     /// 1 s: longer than a watch event takes to reach a queue on a loaded machine, short enough for a CLI.</summary>
     public TimeSpan Settle { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>Append one <c>kind: ProbeTargets</c> document per Istio-class KIngress after the objects: what the prober
+    /// would dial (URL, pod IP, pod port, Host header). Default false: the output is then only Kubernetes objects.</summary>
+    public bool ShowProbeTargets { get; init; }
     /// <summary>Upper bound on the whole run (a controller that never settles). Default 60 s.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
 }
@@ -141,7 +144,11 @@ public static class Renderer
             await run.ConfigureAwait(false);
         }
         foreach (var line in collector.Lines) errors.WriteLine(line);
-        return await ListStoreAsync(client, server, inputNamespaces, ct).ConfigureAwait(false);
+        var objects = await ListStoreAsync(client, server, inputNamespaces, ct).ConfigureAwait(false);
+        if (!options.ShowProbeTargets) return objects;
+        var probeTargets = await new Ingress.Networking.Reconciler.KIngressDiagnoser(client, options.SystemNamespace, options.ClusterDomain)
+            .ProbeTargetDocumentsAsync(ct).ConfigureAwait(false);
+        return [.. objects, .. probeTargets];
     }
 
     private static async Task WaitForQuiescenceAsync(ControllerHost host, ApiServerHost server, RenderOptions options, TextWriter errors, CancellationToken ct)

@@ -82,6 +82,61 @@ public sealed class KIngressDiagnoser(KubeClient client, string systemNamespace 
         return new KIngressDiagnosisReport(key, true, plan.Hash, reasons, probes);
     }
 
+    /// <summary>
+    /// <c>ingress render --show-probe-targets</c>: one document per KIngress of the Istio class (sorted by namespace/name)
+    /// listing what the prober would dial for its current generation: URL, pod IP, pod port, port and Host header
+    /// (<see cref="KIngressDiagnosis.ProbeTargetsDocument"/>). Nothing is probed. A KIngress whose objects cannot be built,
+    /// whose gateway pods cannot be resolved, or that is mesh-only gets the document with an empty list and the reason.
+    /// </summary>
+    public async Task<IReadOnlyList<System.Text.Json.Nodes.JsonObject>> ProbeTargetDocumentsAsync(CancellationToken ct = default)
+    {
+        var store = new IngressConfigStore(systemNamespace, clusterDomain);
+        foreach (var cmName in new[] { NetworkingConstants.IstioConfigMapName, NetworkingConstants.NetworkConfigMapName })
+        {
+            var cm = await client.For<ConfigMap>().TryGetAsync(systemNamespace, cmName, ct).ConfigureAwait(false);
+            if (cm is not null) store.Update(cmName, cm.Data ?? new Dictionary<string, string>());
+        }
+        var ingresses = (await client.For<IngressModel>().ListAllAsync(null, null, ct).ConfigureAwait(false)).Items
+            .Where(IngressSpecs.IsIstioClass)
+            .OrderBy(i => i.Metadata.Namespace, StringComparer.Ordinal).ThenBy(i => i.Metadata.Name, StringComparer.Ordinal);
+        var documents = new List<System.Text.Json.Nodes.JsonObject>();
+        foreach (var ingress in ingresses)
+        {
+            var subject = new ProbeSubject(ingress.Metadata.Namespace ?? "", ingress.Metadata.Name ?? "", ingress.Metadata.Generation ?? 0, "", []);
+            string? problem = null;
+            IReadOnlyList<ProbeTarget> targets = [];
+            try
+            {
+                var lookups = await SnapshotLookups.LoadAsync(client, ingress, store.Current, ct).ConfigureAwait(false);
+                var plan = IngressPlan.Build(ingress, store.Current, lookups, clusterDomain, systemNamespace);
+                subject = subject with { Hash = plan.Hash };
+                if (plan.Probe is null)
+                {
+                    problem = "mesh-only mode: no gateway is probed";
+                }
+                else
+                {
+                    subject = plan.Probe;
+                    await lookups.LoadGatewayPodsAsync(plan.Probe, ct).ConfigureAwait(false);
+                    targets = GatewayProbeTargets.Resolve(plan.Probe, lookups);
+                    if (targets.Count == 0) problem = "no gateway pod was found to probe (no Service matches the Gateways' selectors, or no Endpoints addresses)";
+                }
+            }
+            catch (ResourceBuildException ex)
+            {
+                problem = $"the controller cannot build its objects: {ex.Message}";
+            }
+            catch (ProbeTargetException ex)
+            {
+                problem = $"gateway pods cannot be listed: {ex.Message}";
+            }
+            var document = KIngressDiagnosis.ProbeTargetsDocument(subject, targets);
+            if (problem is not null) document["error"] = problem;
+            documents.Add(document);
+        }
+        return documents;
+    }
+
     /// <summary>The lookups of one diagnosis, read once from the API server (the CLI has no informers).</summary>
     private sealed class SnapshotLookups : IPlanLookups, IGatewayPodLookups
     {

@@ -29,12 +29,12 @@ public class GoldenTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Golden(string name)
+    public async Task Golden(string name)
     {
         var dir = Path.Combine(GoldenRoot(), name);
         var builder = name.Split('/')[0];
-        var input = Inputs.Parse(File.ReadAllText(Path.Combine(dir, "input.yaml")));
-        var actual = Render(builder, input);
+        var yaml = File.ReadAllText(Path.Combine(dir, "input.yaml"));
+        var actual = builder == "RenderProbeTargets" ? await RenderProbeTargetsAsync(yaml) : Render(builder, Inputs.Parse(yaml));
         var expectedPath = Path.Combine(dir, "expected.yaml");
         if (Environment.GetEnvironmentVariable("UPDATE_GOLDEN") == "1")
         {
@@ -178,6 +178,25 @@ public class GoldenTests
                 : new JsonArray(servers.Select(s => KubeJson.ToNode(s)).ToArray());
         }
         return result;
+    }
+
+    /// <summary>
+    /// <c>ingress render --show-probe-targets</c>'s documents: the input loaded as is into the embedded API server (in
+    /// memory, every CRD), then <see cref="Ingress.Networking.Reconciler.KIngressDiagnoser.ProbeTargetDocumentsAsync"/>
+    /// over real HTTP, as render does once its controllers have settled.
+    /// </summary>
+    private static async Task<string> RenderProbeTargetsAsync(string yaml)
+    {
+        await using var server = new Ingress.ApiServer.ApiServerHost(new Ingress.ApiServer.ApiServerOptions());
+        server.PreloadCustomResourceDefinitions(Reconciler.NetworkingCluster.LoadCrds());
+        await server.StartAsync();
+        var docs = KubeYaml.ParseDocuments(yaml);
+        foreach (var ns in docs.Select(d => d["metadata"]?["namespace"]?.ToString()).OfType<string>().Distinct(StringComparer.Ordinal))
+            server.LoadAsIs(new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = ns } });
+        foreach (var doc in docs) server.LoadAsIs(doc);
+        using var client = new Ingress.Kube.Client.KubeClient(Ingress.Kube.Client.KubeConnection.FromServer(server.BaseUri));
+        var documents = await new Ingress.Networking.Reconciler.KIngressDiagnoser(client, SystemNamespace, ClusterDomain).ProbeTargetDocumentsAsync();
+        return Docs(documents);
     }
 
     private static string GoldenRoot([System.Runtime.CompilerServices.CallerFilePath] string source = "") =>
