@@ -31,10 +31,7 @@ public sealed class RouteReconciler(ServingContext ctx) : IKindReconciler<JsonOb
         var (rollout, requeueAfter) = trafficError is null
             ? RolloutStepper.Reconcile(config, route, tc, existingIngress, (now - DateTimeOffset.UnixEpoch).Ticks * 100)
             : (null, null);
-        // Status reads the rollout only while one can be in progress: StatusTraffic looks a tagged latest target's
-        // split up under its own tag, whose host always takes 100% (see docs/serving.md, known differences).
-        var statusRollout = RolloutStepper.DurationSeconds(config, Meta.Annotations(route)) > 0 ? rollout : null;
-        var decision = RouteStatus.Compute(config, route, now, tc, trafficError, visibility, existingIngress, statusRollout);
+        var decision = RouteStatus.Compute(config, route, now, tc, trafficError, visibility, existingIngress, rollout);
         if (!decision.ProceedToIngress)
         {
             if (decision.ReconcileError is not null) throw new InvalidOperationException(decision.ReconcileError);
@@ -50,7 +47,7 @@ public sealed class RouteReconciler(ServingContext ctx) : IKindReconciler<JsonOb
             var existing = ctx.CoreServices.Get(ns, Meta.Name(desired));
             if (PlaceholderServices.NotOwnedMessage(route, existing) is { } notOwned)
             {
-                var cm = new ConditionManager(Json.EnsureObj(route, "status"), now, "Ready", ConditionManager.RouteDependents);
+                var cm = new StatusConditions(Json.EnsureObj(route, "status"), now, "Ready", StatusConditions.RouteDependents);
                 cm.MarkFalse("IngressReady", "NotOwned", notOwned);
                 throw new PermanentReconcileException(notOwned);
             }
@@ -68,20 +65,20 @@ public sealed class RouteReconciler(ServingContext ctx) : IKindReconciler<JsonOb
         }
         catch (Exception e) when (e is DomainNameException or HttpOptionException)
         {
-            var cm = new ConditionManager(Json.EnsureObj(route, "status"), now, "Ready", ConditionManager.RouteDependents);
+            var cm = new StatusConditions(Json.EnsureObj(route, "status"), now, "Ready", StatusConditions.RouteDependents);
             cm.MarkFalse("AllTrafficAssigned", "ErrorConfig", e.Message);
             throw new InvalidOperationException(e.Message, e);
         }
         if (existingIngress is not null && !Meta.IsControlledBy(existingIngress, Meta.Uid(route)))
         {
-            var cm = new ConditionManager(Json.EnsureObj(route, "status"), now, "Ready", ConditionManager.RouteDependents);
-            cm.MarkFalse("IngressReady", "NotOwned", $"There is an existing Ingress \"{name}\" that we do not own.");
+            var cm = new StatusConditions(Json.EnsureObj(route, "status"), now, "Ready", StatusConditions.RouteDependents);
+            cm.MarkFalse("IngressReady", "NotOwned", Meta.NotOwnedMessage("Ingress", name));
             throw new PermanentReconcileException($"route: \"{name}\" does not own ingress: \"{name}\"");
         }
         var ingress = await Children.EnsureAsync(ctx, ServingKinds.Ingresses, existingIngress, desiredIngress, _log, ct).ConfigureAwait(false);
         // Status again against the KIngress as written: a spec change bumps its generation, so IngressReady
         // waits for the networking reconciler to observe it.
-        RouteStatus.Compute(config, route, now, tc, trafficError, visibility, ingress, statusRollout);
+        RouteStatus.Compute(config, route, now, tc, trafficError, visibility, ingress, rollout);
         return requeueAfter is { } after ? ReconcileResult.After(after) : ReconcileResult.Done;
     }
 
