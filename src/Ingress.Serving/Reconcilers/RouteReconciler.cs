@@ -23,6 +23,9 @@ public sealed class RouteReconciler(ServingContext ctx) : IKindReconciler<JsonOb
         var ns = Meta.Namespace(route);
         var name = Meta.Name(route);
 
+        // The labeler first, on the Route as read: upstream runs it as its own controller, whatever the traffic's state.
+        await LabelAsync(route, now, ct).ConfigureAwait(false);
+
         var (tc, trafficError) = TrafficBuilder.Build(route, n => ctx.Configurations.Get(ns, n), n => ctx.Revisions.Get(ns, n));
         var visibility = TrafficBuilder.Visibilities(config, route, tc, host => ctx.CoreServices.Get(ns, host) is { } s ? Meta.Labels(s) : null);
         var existingIngress = ctx.Ingresses.Get(ns, name);
@@ -37,8 +40,6 @@ public sealed class RouteReconciler(ServingContext ctx) : IKindReconciler<JsonOb
             if (decision.ReconcileError is not null) throw new InvalidOperationException(decision.ReconcileError);
             return ReconcileResult.Done; // waiting for a Configuration/Revision: their events re-enqueue this Route
         }
-
-        await LabelAsync(route, tc, now, ct).ConfigureAwait(false);
 
         // Placeholder Services: one per traffic name, so the cluster DNS names resolve.
         var desiredServices = PlaceholderServices.Make(config, route, tc, existingIngress);
@@ -82,24 +83,27 @@ public sealed class RouteReconciler(ServingContext ctx) : IKindReconciler<JsonOb
         return requeueAfter is { } after ? ReconcileResult.After(after) : ReconcileResult.Done;
     }
 
-    /// <summary>The labeler (§0): referenced Configurations and Revisions list this Route in their routes
-    /// annotation (Revisions turn routingState active); ones no longer referenced drop it (Revisions go reserve).</summary>
-    private async Task LabelAsync(JsonObject route, TrafficConfig tc, DateTimeOffset now, CancellationToken ct)
+    /// <summary>The labeler (§0, upstream's labeler controller): Configurations and Revisions the Route's traffic
+    /// names list it in their routes annotation (Revisions turn routingState active); once the Route is resolved,
+    /// active ones no longer named drop it (Revisions go reserve). Reads the Route as it came from the lister.</summary>
+    private async Task LabelAsync(JsonObject route, DateTimeOffset now, CancellationToken ct)
     {
         var ns = Meta.Namespace(route);
         var name = Meta.Name(route);
-        var configs = tc.ReferencedConfigurations.ToHashSet(StringComparer.Ordinal);
-        var revisions = tc.RevisionTargets.Select(t => t.RevisionName).ToHashSet(StringComparer.Ordinal);
-        bool Lists(JsonObject o) => (Labeler.UpdateRoutes(Meta.Annotations(o).GetValueOrDefault(Keys.RoutesAnnotation), name, false) ?? "")
-            != (Meta.Annotations(o).GetValueOrDefault(Keys.RoutesAnnotation) ?? "");
-        foreach (var cfg in ctx.Configurations.List(ns).Where(c => configs.Contains(Meta.Name(c)) || Lists(c)))
+        var targets = Labeler.Targets(route, n => ctx.Configurations.Get(ns, n), n => ctx.Revisions.Get(ns, n));
+        foreach (var cfg in ctx.Configurations.List(ns))
         {
-            var m = Labeler.ForConfiguration(cfg, name, configs.Contains(Meta.Name(cfg)));
+            var listed = targets.Configurations.Contains(Meta.Name(cfg));
+            if (!listed && !(targets.ClearUnlisted && Labeler.Lists(cfg, name))) continue;
+            var m = Labeler.ForConfiguration(cfg, name, listed);
             if (m.Changed) await ctx.For(ServingKinds.Configurations).UpdateAsync(Labeler.Apply(cfg, m), ct: ct).ConfigureAwait(false);
         }
-        foreach (var rev in ctx.Revisions.List(ns).Where(r => revisions.Contains(Meta.Name(r)) || Lists(r)))
+        foreach (var rev in ctx.Revisions.List(ns))
         {
-            var m = Labeler.ForRevision(rev, name, revisions.Contains(Meta.Name(rev)), now);
+            var listed = targets.Revisions.Contains(Meta.Name(rev));
+            var clear = targets.ClearUnlisted && Labeler.Lists(rev, name) && Meta.Labels(rev).GetValueOrDefault(Keys.RoutingStateLabel) == "active";
+            if (!listed && !clear) continue;
+            var m = Labeler.ForRevision(rev, name, listed, now);
             if (m.Changed) await ctx.For(ServingKinds.Revisions).UpdateAsync(Labeler.Apply(rev, m), ct: ct).ConfigureAwait(false);
         }
     }
