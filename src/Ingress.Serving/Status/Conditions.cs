@@ -110,7 +110,11 @@ internal sealed class JsonKnativeStatus : Api.Knative.IKnativeStatus
     public long? ObservedGeneration
     {
         get => Json.Long(_status, "observedGeneration");
-        set => _status["observedGeneration"] = value;
+        set
+        {
+            if (value is { } generation) _status["observedGeneration"] = generation;
+            else _status.Remove("observedGeneration");
+        }
     }
 
     public List<Api.Knative.Condition>? Conditions

@@ -67,6 +67,32 @@ public class ConditionAndFieldErrorTests
     }
 
     [Fact]
+    public void TransitionOrderSurvivesAcrossHelpersOfOneReconcile()
+    {
+        // Each status helper opens its own StatusConditions; at one `now` the order of marks still decides which
+        // unhappy dependent Ready reports, because the typed view of the same JSON status is kept between them
+        // (re-read from JSON, A and B would tie on time and A, first by type, would win).
+        var status = new JsonObject();
+        StatusConditions M() => new(status, T0, "Ready", "A", "B", "C");
+        M().Initialize();
+        M().MarkFalse("A", "First", "a");
+        M().MarkFalse("B", "Second", "b");
+        M().MarkTrue("C");
+        Assert.Equal(("False", "Second"), Cond(status, "Ready"));
+    }
+
+    [Fact]
+    public void EditingTheJsonOutsideTheHelpersIsSeenByTheNextOne()
+    {
+        var status = new JsonObject();
+        new StatusConditions(status, T0, "Ready", "A").MarkFalse("A", "Bad", "a");
+        status["conditions"] = JsonNode.Parse("""[{"type":"A","status":"True"},{"type":"Ready","status":"True"}]""");
+        new StatusConditions(status, T0, "Ready", "A").MarkUnknown("A", "Again", "a");
+        Assert.Equal(("Unknown", "Again"), Cond(status, "Ready"));
+        Assert.Equal(("Unknown", "Again"), Cond(status, "A"));
+    }
+
+    [Fact]
     public void FieldErrorFormattingMergesAndSorts()
     {
         var err = FieldError.Also(
