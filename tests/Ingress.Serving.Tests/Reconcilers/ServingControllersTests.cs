@@ -126,8 +126,10 @@ public sealed class ServingControllersTests
             ["config-domain"] = new() { ["example.com"] = "" },
             ["config-gc"] = new()
             {
-                ["retain-since-create-time"] = "disabled", ["retain-since-last-active-time"] = "disabled",
-                ["min-non-active-revisions"] = "0", ["max-non-active-revisions"] = "0",
+                // Stale 5 s after leaving the Route (then the Configuration's requeue collects it); long enough that a
+                // just-created revision, briefly unlisted until the Configuration records it as latest created, is not.
+                ["retain-since-create-time"] = "disabled", ["retain-since-last-active-time"] = "5s",
+                ["min-non-active-revisions"] = "0", ["max-non-active-revisions"] = "disabled",
             },
         });
         await ReadyServiceAsync(c, "gc");
@@ -137,13 +139,15 @@ public sealed class ServingControllersTests
         await c.WaitAsync(ServingKinds.Configurations, "gc", x => Str(x, "status", "latestReadyRevisionName") == "gc-00002");
 
         // The Route moves to -00002; once its KIngress is Ready the labeler puts -00001 in reserve, and the
-        // Configuration's GC deletes it; the routed latest revision stays.
-        await c.WaitAsync(ServingKinds.Ingresses, "gc", i => i.ToJsonString().Contains("gc-00002", StringComparison.Ordinal));
-        await c.MarkIngressReadyAsync("gc");
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        // Configuration's GC deletes it; the routed latest revision stays. The test plays the networking reconciler
+        // throughout: whenever the KIngress has a generation not yet observed, it is marked Ready for it.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
         while (await c.GetAsync(ServingKinds.Revisions, "gc-00001") is not null)
         {
             Assert.True(DateTime.UtcNow < deadline, "gc-00001 was not collected");
+            if (await c.GetAsync(ServingKinds.Ingresses, "gc") is { } ing && ing.ToJsonString().Contains("gc-00002", StringComparison.Ordinal)
+                && ing["status"]?["observedGeneration"]?.GetValue<long>() != ing["metadata"]!["generation"]!.GetValue<long>())
+                await c.MarkIngressReadyAsync("gc");
             await Task.Delay(200, c.Token);
         }
         var kept = await c.GetAsync(ServingKinds.Revisions, "gc-00002");
