@@ -47,7 +47,8 @@ public class GoldenTests
     [Fact]
     public void EnoughCases() => Assert.True(Cases().Count() >= 80, $"only {Cases().Count()} golden cases");
 
-    private static JsonNode? Normalize(JsonNode? n) => n switch
+    /// <summary>Map keys sorted (lists keep their order): the comparison form of golden and table files.</summary>
+    internal static JsonNode? Normalize(JsonNode? n) => n switch
     {
         JsonObject o => new JsonObject(o.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => KeyValuePair.Create(kv.Key, Normalize(kv.Value)))),
         JsonArray a => new JsonArray(a.Select(Normalize).ToArray()),
@@ -145,6 +146,8 @@ public class GoldenTests
                 }
             case "service-status":
                 return RunServiceStatus(docs);
+            case "route-rollout":
+                return RunRouteRollout(config, docs);
             case "configuration-status":
                 return RunConfigurationStatus(docs);
             default:
@@ -190,6 +193,24 @@ public class GoldenTests
         }
         if (result.ReconcileError is not null) output.Add(new JsonObject { ["reconcileError"] = result.ReconcileError });
         return output;
+    }
+
+    /// <summary>The Route reconciler's rollout path (§6.4, §3.5, §5.1 step 8) at <see cref="Now"/>: the rollout
+    /// stepped from the existing KIngress's annotation, the Route status computed with it, and the KIngress it
+    /// makes (annotations and rules), plus the requeue delay of the next step.</summary>
+    private static List<JsonNode?> RunRouteRollout(ServingConfig config, List<JsonObject> docs)
+    {
+        var route = (JsonObject)Single(docs, "Route").DeepClone();
+        ServingDefaulting.DefaultRoute(route, null, null);
+        var configs = OfKind(docs, "Configuration").ToDictionary(Meta.Name);
+        var revisions = OfKind(docs, "Revision").ToDictionary(Meta.Name);
+        var existingIngress = OfKind(docs, "Ingress").FirstOrDefault();
+        var (tc, err) = TrafficBuilder.Build(route, n => configs.GetValueOrDefault(n), n => revisions.GetValueOrDefault(n));
+        var visibility = TrafficBuilder.Visibilities(config, route, tc, _ => null);
+        var (rollout, requeue) = RolloutStepper.Reconcile(config, route, tc, existingIngress, Now.ToUnixTimeMilliseconds() * 1_000_000);
+        RouteStatus.Compute(config, route, Now, tc, err, visibility, existingIngress, rollout);
+        var ingress = IngressResources.MakeIngress(config, route, tc, visibility, rollout: rollout);
+        return [route, new JsonObject { ["ingressAnnotations"] = Json.Obj(ingress, "metadata")!["annotations"]?.DeepClone(), ["ingressRules"] = Json.Obj(ingress, "spec")!["rules"]?.DeepClone(), ["requeueAfter"] = requeue?.ToString() }];
     }
 
     private static List<JsonNode?> RunDomainMapping(ServingConfig config, List<JsonObject> docs)

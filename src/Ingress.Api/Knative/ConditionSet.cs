@@ -147,7 +147,8 @@ public sealed class ConditionManager
         {
             return;
         }
-        _status.Conditions.RemoveAll(c => c.Type == type);
+        // Assigned back rather than edited in place, so statuses that map Conditions onto another form see the change.
+        _status.Conditions = _status.Conditions.Where(c => c.Type != type).ToList();
     }
 
     /// <summary>Marks a condition True and recomputes the happy condition from the dependents.</summary>

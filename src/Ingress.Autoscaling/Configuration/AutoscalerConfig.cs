@@ -1,3 +1,4 @@
+using Ingress.Api;
 using Ingress.Autoscaling.GoCompat;
 
 namespace Ingress.Autoscaling.Configuration;
@@ -85,7 +86,7 @@ public sealed record AutoscalerConfig
         long AsDuration(string key, TimeSpan fallback)
         {
             if (failure is not null || !data.TryGetValue(key, out var raw)) return GoDuration.FromTimeSpan(fallback);
-            if (GoDuration.TryParse(raw, out var v, out var e)) return v;
+            if (GoDuration.TryParseNanoseconds(raw, out var v, out var e)) return v;
             failure = Wrap(key, e!);
             return GoDuration.FromTimeSpan(fallback);
         }

@@ -1,3 +1,4 @@
+using Ingress.Api;
 using System.Globalization;
 using Ingress.Autoscaling.GoCompat;
 
@@ -181,7 +182,7 @@ public static class AutoscalingAnnotations
     {
         if (!TryGet(a, Window, out _, out var v)) return;
         // Upstream reports the canonical key here even if (hypothetically) an alias matched.
-        if (!GoDuration.TryParse(v, out var d, out _)) errors.Add(FieldError.InvalidValue(v, WindowKey));
+        if (!GoDuration.TryParseNanoseconds(v, out var d, out _)) errors.Add(FieldError.InvalidValue(v, WindowKey));
         else if (d < GoDuration.FromTimeSpan(AutoscalerConfig.WindowMin) || d > GoDuration.FromTimeSpan(AutoscalerConfig.WindowMax))
             errors.Add(FieldError.OutOfBounds(v, GoDuration.Format(AutoscalerConfig.WindowMin), GoDuration.Format(AutoscalerConfig.WindowMax), WindowKey));
         else if (d % GoDuration.Second != 0)
@@ -191,7 +192,7 @@ public static class AutoscalingAnnotations
     private static void ValidateRetention(IReadOnlyDictionary<string, string>? a, FieldErrors errors)
     {
         if (!TryGet(a, ScaleToZeroPodRetentionPeriod, out var k, out var v)) return;
-        if (!GoDuration.TryParse(v, out var d, out _)) errors.Add(FieldError.InvalidValue(v, k));
+        if (!GoDuration.TryParseNanoseconds(v, out var d, out _)) errors.Add(FieldError.InvalidValue(v, k));
         else if (d < 0 || d > GoDuration.FromTimeSpan(AutoscalerConfig.WindowMax))
             errors.Add(FieldError.OutOfBounds(v, "0s", GoDuration.Format(AutoscalerConfig.WindowMax), k));
     }
@@ -199,7 +200,7 @@ public static class AutoscalingAnnotations
     private static void ValidateScaleDownDelay(IReadOnlyDictionary<string, string>? a, FieldErrors errors)
     {
         if (!TryGet(a, ScaleDownDelay, out var k, out var v)) return;
-        if (!GoDuration.TryParse(v, out var d, out _)) errors.Add(FieldError.InvalidValue(v, k));
+        if (!GoDuration.TryParseNanoseconds(v, out var d, out _)) errors.Add(FieldError.InvalidValue(v, k));
         else if (d < 0 || d > GoDuration.FromTimeSpan(AutoscalerConfig.WindowMax))
             errors.Add(FieldError.OutOfBounds(v, "0s", GoDuration.Format(AutoscalerConfig.WindowMax), k));
         else if (d % GoDuration.Second != 0)

@@ -1,3 +1,4 @@
+using Ingress.Api;
 using Ingress.Autoscaling.GoCompat;
 using Ingress.Autoscaling.Scaling;
 
@@ -166,5 +167,5 @@ public sealed record RevisionAutoscaling
         AutoscalingAnnotations.TryGet(a, keys, out _, out var v) && GoStrconv.TryParseInt(v, 32, out var i, out _, out _) ? (int)i : null;
 
     private static long? Duration(IReadOnlyDictionary<string, string>? a, string[] keys) =>
-        AutoscalingAnnotations.TryGet(a, keys, out _, out var v) && GoDuration.TryParse(v, out var d, out _) ? d : null;
+        AutoscalingAnnotations.TryGet(a, keys, out _, out var v) && GoDuration.TryParseNanoseconds(v, out var d, out _) ? d : null;
 }

@@ -36,9 +36,9 @@ public sealed record HpaPlan(int? MinReplicas, int MaxReplicas, HpaMetric? Metri
         }
         int? window = null;
         if (AutoscalingAnnotations.TryGet(annotations, AutoscalingAnnotations.Window, out _, out var w)
-            && GoCompat.GoDuration.TryParse(w, out var ns, out _))
+            && Ingress.Api.GoDuration.TryParseNanoseconds(w, out var ns, out _))
         {
-            window = (int)(ns / GoCompat.GoDuration.Second);
+            window = (int)(ns / Ingress.Api.GoDuration.Second);
         }
         return new HpaPlan(min > 0 ? min : null, max, metric, window);
     }

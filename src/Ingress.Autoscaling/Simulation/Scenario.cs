@@ -1,3 +1,4 @@
+using Ingress.Api;
 using Ingress.Autoscaling.Configuration;
 using Ingress.Autoscaling.GoCompat;
 using Ingress.Autoscaling.Scaling;
@@ -170,7 +171,7 @@ public sealed record Scenario
         GoStrconv.TryParseFloat(raw, out var f, out _) ? f : throw new ScenarioException($"{key}: not a number: {raw}");
 
     private static TimeSpan Duration(string raw, string key) =>
-        GoDuration.TryParse(raw, out var ns, out var error) ? GoDuration.ToTimeSpan(ns) : throw new ScenarioException($"{key}: {error}");
+        GoDuration.TryParseNanoseconds(raw, out var ns, out var error) ? GoDuration.ToTimeSpan(ns) : throw new ScenarioException($"{key}: {error}");
 }
 
 /// <summary>A scenario that cannot be read.</summary>

@@ -60,7 +60,7 @@ public static class Simulator
         var settings = scenario.Settings;
         var stableWindow = spec.StableWindow;
         // An explicit decider spec has no panic window: use the config default of 10 % of the stable window.
-        var panicWindow = settings?.PanicWindow ?? GoCompat.GoDuration.ToTimeSpan(Configuration.RevisionAutoscaling.PanicWindowOf(GoCompat.GoDuration.FromTimeSpan(stableWindow), 10));
+        var panicWindow = settings?.PanicWindow ?? Ingress.Api.GoDuration.ToTimeSpan(Configuration.RevisionAutoscaling.PanicWindowOf(Ingress.Api.GoDuration.FromTimeSpan(stableWindow), 10));
         var collection = new MetricCollection(new MetricSpec(stableWindow, panicWindow,
             settings?.Algorithm ?? Configuration.AggregationAlgorithm.Linear, spec.TargetBurstCapacity != -1));
         var (min, max) = settings?.ScaleBounds(spec.Reachable ? Configuration.Reachability.Reachable : Configuration.Reachability.Unreachable) ?? (0, 0);

@@ -14,6 +14,7 @@ public sealed record ServingConfig
     public ConfigDefaults Defaults { get; init; } = ConfigDefaults.Default;
     /// <summary>Null until a valid config-deployment has been seen (it has no usable default: the image is required).</summary>
     public ConfigDeployment? Deployment { get; init; }
+    public ConfigGc Gc { get; init; } = ConfigGc.Default;
 
     public static ServingConfig Default => new();
 }
@@ -43,7 +44,7 @@ public sealed partial class ConfigStore
 
     /// <summary>The config map names this store watches.</summary>
     public static IReadOnlyList<string> WatchedNames { get; } =
-        [ConfigDomain.Name, ConfigNetwork.Name, ConfigFeatures.Name, ConfigDefaults.Name, ConfigDeployment.Name];
+        [ConfigDomain.Name, ConfigNetwork.Name, ConfigFeatures.Name, ConfigDefaults.Name, ConfigDeployment.Name, ConfigGc.Name];
 
     /// <summary>Raised after a good update with the new snapshot (reconcilers re-enqueue affected keys).</summary>
     public event Action<ServingConfig, string>? Changed;
@@ -79,6 +80,7 @@ public sealed partial class ConfigStore
                     ConfigDefaults.Name => cur with { Defaults = ConfigDefaults.Parse(input) },
                     ConfigDeployment.Name when data is null => cur,
                     ConfigDeployment.Name => cur with { Deployment = ConfigDeployment.Parse(input) },
+                    ConfigGc.Name => cur with { Gc = ConfigGc.Parse(input) },
                     _ => cur,
                 };
                 if (!WatchedNames.Contains(name))
@@ -112,6 +114,7 @@ public sealed partial class ConfigStore
                 ConfigFeatures.Name => ConfigFeatures.Parse(data),
                 ConfigDefaults.Name => ConfigDefaults.Parse(data),
                 ConfigDeployment.Name => ConfigDeployment.Parse(data),
+                ConfigGc.Name => ConfigGc.Parse(data),
                 _ => 0,
             };
             return null;

@@ -79,98 +79,22 @@ public static class GoFormat
         return false;
     }
 
-    private static readonly (string Unit, long Ticks)[] DurationUnits =
-    [
-        ("ns", 0), ("us", 10), ("µs", 10), ("μs", 10), ("ms", TimeSpan.TicksPerMillisecond),
-        ("s", TimeSpan.TicksPerSecond), ("m", TimeSpan.TicksPerMinute), ("h", TimeSpan.TicksPerHour),
-    ];
-
-    /// <summary>time.ParseDuration. Nanosecond precision is reduced to .NET ticks (100ns); sub-tick values
-    /// only matter for "is this whole seconds" checks, which <see cref="ParsedDuration.Nanoseconds"/> keeps.</summary>
+    /// <summary>time.ParseDuration, with Go's error texts (the one implementation: <see cref="Api.GoDuration"/>).</summary>
     public static bool TryParseDuration(string s, out ParsedDuration value, out string? error)
     {
-        value = default;
-        error = $"time: invalid duration {Quote(s)}";
-        var orig = s;
-        var neg = false;
-        if (s.Length > 0 && (s[0] == '-' || s[0] == '+')) { neg = s[0] == '-'; s = s[1..]; }
-        if (s == "0") { error = null; return true; }
-        if (s.Length == 0) return false;
-        decimal totalNs = 0;
-        while (s.Length > 0)
-        {
-            var i = 0;
-            while (i < s.Length && (char.IsAsciiDigit(s[i]) || s[i] == '.')) i++;
-            var num = s[..i];
-            if (num.Length == 0 || num == "." || num.Count(c => c == '.') > 1) return false;
-            s = s[i..];
-            var j = 0;
-            while (j < s.Length && !char.IsAsciiDigit(s[j]) && s[j] != '.') j++;
-            var unit = s[..j];
-            s = s[j..];
-            if (unit.Length == 0) { error = $"time: missing unit in duration {Quote(orig)}"; return false; }
-            decimal factor = unit switch
-            {
-                "ns" => 1m, "us" or "µs" or "μs" => 1_000m, "ms" => 1_000_000m, "s" => 1_000_000_000m,
-                "m" => 60_000_000_000m, "h" => 3_600_000_000_000m, _ => -1m,
-            };
-            if (factor < 0) { error = $"time: unknown unit {Quote(unit)} in duration {Quote(orig)}"; return false; }
-            if (!decimal.TryParse(num.EndsWith('.') ? num + "0" : num.StartsWith('.') ? "0" + num : num,
-                    NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var n)) return false;
-            totalNs += decimal.Truncate(n * factor);
-            if (totalNs > long.MaxValue) return false;
-        }
-        error = null;
-        value = new ParsedDuration((long)(neg ? -totalNs : totalNs));
-        return true;
+        var ok = Api.GoDuration.TryParseNanoseconds(s, out var nanos, out error);
+        value = new ParsedDuration(ok ? nanos : 0);
+        return ok;
     }
 
     /// <summary>Go's time.Duration.String(), e.g. <c>1m30s</c>, <c>1.5s</c>, <c>10ms</c>, <c>0s</c>.</summary>
-    public static string FormatDuration(long nanoseconds)
-    {
-        if (nanoseconds == 0) return "0s";
-        var neg = nanoseconds < 0;
-        var u = (ulong)(neg ? -nanoseconds : nanoseconds);
-        string result;
-        if (u < 1_000_000_000UL)
-        {
-            // Sub-second: ns, µs or ms with a fraction.
-            string unit; ulong div;
-            if (u < 1_000UL) { unit = "ns"; div = 1; }
-            else if (u < 1_000_000UL) { unit = "µs"; div = 1_000; }
-            else { unit = "ms"; div = 1_000_000; }
-            result = Frac(u, div) + unit;
-        }
-        else
-        {
-            var sb = new StringBuilder();
-            var hours = u / 3_600_000_000_000UL;
-            var rem = u % 3_600_000_000_000UL;
-            var mins = rem / 60_000_000_000UL;
-            rem %= 60_000_000_000UL;
-            if (hours > 0) sb.Append(hours).Append('h');
-            if (hours > 0 || mins > 0) sb.Append(mins).Append('m');
-            sb.Append(Frac(rem, 1_000_000_000UL)).Append('s');
-            result = sb.ToString();
-        }
-        return neg ? "-" + result : result;
-
-        static string Frac(ulong v, ulong div)
-        {
-            var whole = v / div;
-            var frac = v % div;
-            if (frac == 0) return whole.ToString(CultureInfo.InvariantCulture);
-            var digits = div.ToString(CultureInfo.InvariantCulture).Length - 1;
-            var f = frac.ToString(CultureInfo.InvariantCulture).PadLeft(digits, '0').TrimEnd('0');
-            return $"{whole}.{f}";
-        }
-    }
+    public static string FormatDuration(long nanoseconds) => Api.GoDuration.Format(nanoseconds);
 }
 
 /// <summary>A Go time.Duration value (nanoseconds).</summary>
 public readonly record struct ParsedDuration(long Nanoseconds)
 {
-    public TimeSpan ToTimeSpan() => TimeSpan.FromTicks(Nanoseconds / 100);
+    public TimeSpan ToTimeSpan() => Api.GoDuration.ToTimeSpan(Nanoseconds);
     public bool IsWholeSeconds => Nanoseconds % 1_000_000_000L == 0;
     public long WholeSeconds => Nanoseconds / 1_000_000_000L;
     public override string ToString() => GoFormat.FormatDuration(Nanoseconds);

@@ -35,12 +35,12 @@ public sealed class DomainMappingReconciler(ServingContext ctx) : IKindReconcile
             throw new InvalidOperationException(error ?? "domain mapping could not be resolved");
         if (existing is not null && !Meta.IsControlledBy(existing, Meta.Uid(dm)))
         {
-            var cmNotOwned = new ConditionManager(Json.EnsureObj(dm, "status"), now, "Ready", ConditionManager.DomainMappingDependents);
-            cmNotOwned.MarkFalse("IngressReady", "NotOwned", $"There is an existing Ingress \"{name}\" that we do not own.");
+            var cmNotOwned = new StatusConditions(Json.EnsureObj(dm, "status"), now, "Ready", StatusConditions.DomainMappingDependents);
+            cmNotOwned.MarkFalse("IngressReady", "NotOwned", Meta.NotOwnedMessage("Ingress", name));
             throw new PermanentReconcileException($"domainmapping: \"{name}\" does not own ingress: \"{name}\"");
         }
         var ingress = await Children.EnsureAsync(ctx, ServingKinds.Ingresses, existing, desired, _log, ct).ConfigureAwait(false);
-        var cm = new ConditionManager(Json.EnsureObj(dm, "status"), now, "Ready", ConditionManager.DomainMappingDependents);
+        var cm = new StatusConditions(Json.EnsureObj(dm, "status"), now, "Ready", StatusConditions.DomainMappingDependents);
         RouteStatus.PropagateIngress(cm, ingress);
         return ReconcileResult.Done;
     }

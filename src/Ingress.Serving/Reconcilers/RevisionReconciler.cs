@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Ingress.Kube.Client;
 using Ingress.Kube.Controller;
 using Ingress.Serving.Resources;
 using Ingress.Serving.Status;
@@ -8,11 +9,12 @@ using Microsoft.Extensions.Logging;
 namespace Ingress.Serving.Reconcilers;
 
 /// <summary>Revision → Deployment (user container + queue-proxy), PodAutoscaler and, when absent, the
-/// ServerlessService (§9); Ready follows the PodAutoscaler.</summary>
-public sealed class RevisionReconciler(ServingContext ctx) : IKindReconciler<JsonObject>
+/// ServerlessService (§9). Status as upstream: ResourcesAvailable and ContainerHealthy from the Deployment, its
+/// first Pod when no replica is available, and the PodAutoscaler; Active from the PodAutoscaler
+/// (<see cref="RevisionStatus"/>).</summary>
+public sealed partial class RevisionReconciler(ServingContext ctx) : IKindReconciler<JsonObject>
 {
     public const string ControllerName = "revision";
-    private static readonly string[] Dependents = ["ResourcesAvailable", "ContainerHealthy"];
     private readonly ILogger _log = ctx.LoggerFactory.CreateLogger("Ingress.Serving.Revision");
 
     public async Task<ReconcileResult> ReconcileKindAsync(JsonObject revision, CancellationToken ct)
@@ -20,9 +22,8 @@ public sealed class RevisionReconciler(ServingContext ctx) : IKindReconciler<Jso
         var config = ctx.Config();
         var now = ctx.Time.GetUtcNow();
         var ns = Meta.Namespace(revision);
-        var status = Json.EnsureObj(revision, "status");
-        var cm = new ConditionManager(status, now, "Ready", Dependents);
-        cm.Initialize();
+        var readyBefore = TrafficBuilder.IsReady(revision);
+        RevisionStatus.Initialize(revision, now);
         // Revisions are immutable: what ran is what the template said (status.containerStatuses' images
         // would need digest resolution, which is not done here).
         if (config.Deployment is null)
@@ -30,19 +31,29 @@ public sealed class RevisionReconciler(ServingContext ctx) : IKindReconciler<Jso
 
         var desiredDeployment = DeploymentResources.MakeDeployment(config, revision, 1, ctx.SystemNamespace);
         var existingDeployment = ctx.Deployments.Get(ns, Meta.Name(desiredDeployment));
-        if (existingDeployment is not null && !Meta.IsControlledBy(existingDeployment, Meta.Uid(revision)))
+        JsonObject deployment;
+        if (existingDeployment is null)
         {
-            var msg = $"There is an existing Deployment \"{Meta.Name(existingDeployment)}\" that we do not own.";
-            cm.MarkFalse("ResourcesAvailable", "NotOwned", msg);
+            RevisionStatus.MarkDeploying(revision, now);
+            deployment = await Children.EnsureAsync(ctx, ServingKinds.Deployments, null, desiredDeployment, _log, ct).ConfigureAwait(false);
+        }
+        else if (!Meta.IsControlledBy(existingDeployment, Meta.Uid(revision)))
+        {
+            RevisionStatus.MarkNotOwned(revision, now, "Deployment", Meta.Name(existingDeployment));
             throw new PermanentReconcileException($"revision: \"{Meta.Name(revision)}\" does not own Deployment: \"{Meta.Name(existingDeployment)}\"");
         }
-        await Children.EnsureAsync(ctx, ServingKinds.Deployments, existingDeployment, desiredDeployment, _log, ct).ConfigureAwait(false);
+        else
+        {
+            deployment = await Children.EnsureAsync(ctx, ServingKinds.Deployments, existingDeployment, desiredDeployment, _log, ct).ConfigureAwait(false);
+            var firstPod = RevisionStatus.NeedsPodDiagnosis(deployment) ? await FirstPodAsync(deployment, ct).ConfigureAwait(false) : null;
+            RevisionStatus.PropagateDeployment(revision, deployment, firstPod, config.Deployment.PodIsAlwaysSchedulable, now);
+        }
 
         var desiredPa = DeploymentResources.MakePodAutoscaler(revision);
         var existingPa = ctx.PodAutoscalers.Get(ns, Meta.Name(desiredPa));
         if (existingPa is not null && !Meta.IsControlledBy(existingPa, Meta.Uid(revision)))
         {
-            cm.MarkFalse("ResourcesAvailable", "NotOwned", $"There is an existing PodAutoscaler \"{Meta.Name(existingPa)}\" that we do not own.");
+            RevisionStatus.MarkNotOwned(revision, now, "PodAutoscaler", Meta.Name(existingPa));
             throw new PermanentReconcileException($"revision: \"{Meta.Name(revision)}\" does not own PodAutoscaler: \"{Meta.Name(existingPa)}\"");
         }
         var pa = await Children.EnsureAsync(ctx, ServingKinds.PodAutoscalers, existingPa, desiredPa, _log, ct).ConfigureAwait(false);
@@ -53,35 +64,45 @@ public sealed class RevisionReconciler(ServingContext ctx) : IKindReconciler<Jso
             if (ctx.ServerlessServices.Get(ns, Meta.Name(desiredSks)) is null)
             {
                 try { await Children.EnsureAsync(ctx, ServingKinds.ServerlessServices, null, desiredSks, _log, ct).ConfigureAwait(false); }
-                catch (Kube.Client.AlreadyExistsException) { /* the KPA created it meanwhile: it owns its updates */ }
+                catch (AlreadyExistsException) { /* the KPA created it meanwhile: it owns its updates */ }
             }
         }
 
-        PropagateAutoscaler(cm, status, pa);
+        RevisionStatus.PropagateAutoscaler(revision, pa, now);
+
+        // observedGeneration is set by the host after this returns; readiness is judged for this generation.
+        var readyAfter = Conditions.Status(revision, "Ready") == "True";
+        if (!readyBefore && readyAfter)
+        {
+            LogBecameReady(_log, ns, Meta.Name(revision));
+            ctx.Events?.Record(ServingKinds.Revisions, ObjectHeader.From(revision), EventType.Normal, "RevisionReady",
+                "Revision becomes ready upon all resources being ready");
+        }
         return ReconcileResult.Done;
     }
 
-    /// <summary>Upstream's PropagateAutoscalerStatus, reduced to what the PA reports here: Ready True makes the
-    /// revision's resources available and its container healthy; False makes resources unavailable.</summary>
-    private static void PropagateAutoscaler(ConditionManager cm, JsonObject status, JsonObject pa)
+    /// <summary>The first Pod of the Deployment's selector, listed live with limit 1 as upstream does (pods are not
+    /// cached: only a Deployment with no available replica needs one). A failed list is logged and skipped.</summary>
+    private async Task<JsonObject?> FirstPodAsync(JsonObject deployment, CancellationToken ct)
     {
-        var paStatus = Json.Obj(pa, "status");
-        if (Json.Str(paStatus, "serviceName") is { Length: > 0 } svc) status["serviceName"] = svc;
-        if (Json.Long(paStatus, "actualScale") is { } actual) status["actualReplicas"] = actual;
-        if (Json.Long(paStatus, "desiredScale") is { } desired) status["desiredReplicas"] = desired;
-        var ready = Conditions.Get(pa, "Ready");
-        switch (Json.Str(ready, "status"))
+        var match = Json.Map(Json.Obj(Json.Obj(deployment, "spec"), "selector"), "matchLabels");
+        if (match.Count == 0) return null;
+        var selector = string.Join(",", match.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}"));
+        try
         {
-            case "True":
-                cm.MarkTrue("ResourcesAvailable");
-                cm.MarkTrue("ContainerHealthy");
-                break;
-            case "False":
-                cm.MarkFalse("ResourcesAvailable", Json.Str(ready, "reason") is { Length: > 0 } r ? r : "PodAutoscalerNotReady", Json.Str(ready, "message"));
-                break;
-            default:
-                cm.MarkUnknown("ResourcesAvailable", "Deploying", "");
-                break;
+            var pods = await ctx.For(ResourceDescriptor.Pods).ListAsync(Meta.Namespace(deployment), new ListOptions(LabelSelector: selector, Limit: 1), ct).ConfigureAwait(false);
+            return pods.Items.FirstOrDefault();
+        }
+        catch (KubeApiException e)
+        {
+            LogPodListFailed(_log, Meta.Namespace(deployment), Meta.Name(deployment), e.Message);
+            return null;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Error getting pods of Deployment {namespace}/{name}: {error}")]
+    private static partial void LogPodListFailed(ILogger logger, string @namespace, string name, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Revision {namespace}/{name} became ready")]
+    private static partial void LogBecameReady(ILogger logger, string @namespace, string name);
 }

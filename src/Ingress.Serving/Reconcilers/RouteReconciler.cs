@@ -23,6 +23,9 @@ public sealed class RouteReconciler(ServingContext ctx) : IKindReconciler<JsonOb
         var ns = Meta.Namespace(route);
         var name = Meta.Name(route);
 
+        // The labeler first, on the Route as read: upstream runs it as its own controller, whatever the traffic's state.
+        await LabelAsync(route, now, ct).ConfigureAwait(false);
+
         var (tc, trafficError) = TrafficBuilder.Build(route, n => ctx.Configurations.Get(ns, n), n => ctx.Revisions.Get(ns, n));
         var visibility = TrafficBuilder.Visibilities(config, route, tc, host => ctx.CoreServices.Get(ns, host) is { } s ? Meta.Labels(s) : null);
         var existingIngress = ctx.Ingresses.Get(ns, name);
@@ -31,17 +34,12 @@ public sealed class RouteReconciler(ServingContext ctx) : IKindReconciler<JsonOb
         var (rollout, requeueAfter) = trafficError is null
             ? RolloutStepper.Reconcile(config, route, tc, existingIngress, (now - DateTimeOffset.UnixEpoch).Ticks * 100)
             : (null, null);
-        // Status reads the rollout only while one can be in progress: StatusTraffic looks a tagged latest target's
-        // split up under its own tag, whose host always takes 100% (see docs/serving.md, known differences).
-        var statusRollout = RolloutStepper.DurationSeconds(config, Meta.Annotations(route)) > 0 ? rollout : null;
-        var decision = RouteStatus.Compute(config, route, now, tc, trafficError, visibility, existingIngress, statusRollout);
+        var decision = RouteStatus.Compute(config, route, now, tc, trafficError, visibility, existingIngress, rollout);
         if (!decision.ProceedToIngress)
         {
             if (decision.ReconcileError is not null) throw new InvalidOperationException(decision.ReconcileError);
             return ReconcileResult.Done; // waiting for a Configuration/Revision: their events re-enqueue this Route
         }
-
-        await LabelAsync(route, tc, now, ct).ConfigureAwait(false);
 
         // Placeholder Services: one per traffic name, so the cluster DNS names resolve.
         var desiredServices = PlaceholderServices.Make(config, route, tc, existingIngress);
@@ -50,7 +48,7 @@ public sealed class RouteReconciler(ServingContext ctx) : IKindReconciler<JsonOb
             var existing = ctx.CoreServices.Get(ns, Meta.Name(desired));
             if (PlaceholderServices.NotOwnedMessage(route, existing) is { } notOwned)
             {
-                var cm = new ConditionManager(Json.EnsureObj(route, "status"), now, "Ready", ConditionManager.RouteDependents);
+                var cm = new StatusConditions(Json.EnsureObj(route, "status"), now, "Ready", StatusConditions.RouteDependents);
                 cm.MarkFalse("IngressReady", "NotOwned", notOwned);
                 throw new PermanentReconcileException(notOwned);
             }
@@ -68,41 +66,44 @@ public sealed class RouteReconciler(ServingContext ctx) : IKindReconciler<JsonOb
         }
         catch (Exception e) when (e is DomainNameException or HttpOptionException)
         {
-            var cm = new ConditionManager(Json.EnsureObj(route, "status"), now, "Ready", ConditionManager.RouteDependents);
+            var cm = new StatusConditions(Json.EnsureObj(route, "status"), now, "Ready", StatusConditions.RouteDependents);
             cm.MarkFalse("AllTrafficAssigned", "ErrorConfig", e.Message);
             throw new InvalidOperationException(e.Message, e);
         }
         if (existingIngress is not null && !Meta.IsControlledBy(existingIngress, Meta.Uid(route)))
         {
-            var cm = new ConditionManager(Json.EnsureObj(route, "status"), now, "Ready", ConditionManager.RouteDependents);
-            cm.MarkFalse("IngressReady", "NotOwned", $"There is an existing Ingress \"{name}\" that we do not own.");
+            var cm = new StatusConditions(Json.EnsureObj(route, "status"), now, "Ready", StatusConditions.RouteDependents);
+            cm.MarkFalse("IngressReady", "NotOwned", Meta.NotOwnedMessage("Ingress", name));
             throw new PermanentReconcileException($"route: \"{name}\" does not own ingress: \"{name}\"");
         }
         var ingress = await Children.EnsureAsync(ctx, ServingKinds.Ingresses, existingIngress, desiredIngress, _log, ct).ConfigureAwait(false);
         // Status again against the KIngress as written: a spec change bumps its generation, so IngressReady
         // waits for the networking reconciler to observe it.
-        RouteStatus.Compute(config, route, now, tc, trafficError, visibility, ingress, statusRollout);
+        RouteStatus.Compute(config, route, now, tc, trafficError, visibility, ingress, rollout);
         return requeueAfter is { } after ? ReconcileResult.After(after) : ReconcileResult.Done;
     }
 
-    /// <summary>The labeler (§0): referenced Configurations and Revisions list this Route in their routes
-    /// annotation (Revisions turn routingState active); ones no longer referenced drop it (Revisions go reserve).</summary>
-    private async Task LabelAsync(JsonObject route, TrafficConfig tc, DateTimeOffset now, CancellationToken ct)
+    /// <summary>The labeler (§0, upstream's labeler controller): Configurations and Revisions the Route's traffic
+    /// names list it in their routes annotation (Revisions turn routingState active); once the Route is resolved,
+    /// active ones no longer named drop it (Revisions go reserve). Reads the Route as it came from the lister.</summary>
+    private async Task LabelAsync(JsonObject route, DateTimeOffset now, CancellationToken ct)
     {
         var ns = Meta.Namespace(route);
         var name = Meta.Name(route);
-        var configs = tc.ReferencedConfigurations.ToHashSet(StringComparer.Ordinal);
-        var revisions = tc.RevisionTargets.Select(t => t.RevisionName).ToHashSet(StringComparer.Ordinal);
-        bool Lists(JsonObject o) => (Labeler.UpdateRoutes(Meta.Annotations(o).GetValueOrDefault(Keys.RoutesAnnotation), name, false) ?? "")
-            != (Meta.Annotations(o).GetValueOrDefault(Keys.RoutesAnnotation) ?? "");
-        foreach (var cfg in ctx.Configurations.List(ns).Where(c => configs.Contains(Meta.Name(c)) || Lists(c)))
+        var targets = Labeler.Targets(route, n => ctx.Configurations.Get(ns, n), n => ctx.Revisions.Get(ns, n));
+        foreach (var cfg in ctx.Configurations.List(ns))
         {
-            var m = Labeler.ForConfiguration(cfg, name, configs.Contains(Meta.Name(cfg)));
+            var listed = targets.Configurations.Contains(Meta.Name(cfg));
+            if (!listed && !(targets.ClearUnlisted && Labeler.Lists(cfg, name))) continue;
+            var m = Labeler.ForConfiguration(cfg, name, listed);
             if (m.Changed) await ctx.For(ServingKinds.Configurations).UpdateAsync(Labeler.Apply(cfg, m), ct: ct).ConfigureAwait(false);
         }
-        foreach (var rev in ctx.Revisions.List(ns).Where(r => revisions.Contains(Meta.Name(r)) || Lists(r)))
+        foreach (var rev in ctx.Revisions.List(ns))
         {
-            var m = Labeler.ForRevision(rev, name, revisions.Contains(Meta.Name(rev)), now);
+            var listed = targets.Revisions.Contains(Meta.Name(rev));
+            var clear = targets.ClearUnlisted && Labeler.Lists(rev, name) && Meta.Labels(rev).GetValueOrDefault(Keys.RoutingStateLabel) == "active";
+            if (!listed && !clear) continue;
+            var m = Labeler.ForRevision(rev, name, listed, now);
             if (m.Changed) await ctx.For(ServingKinds.Revisions).UpdateAsync(Labeler.Apply(rev, m), ct: ct).ConfigureAwait(false);
         }
     }

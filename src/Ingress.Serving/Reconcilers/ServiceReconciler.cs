@@ -27,25 +27,15 @@ public sealed class ServiceReconciler(ServingContext ctx) : IKindReconciler<Json
         // its latest revision.
         var source = DefaultedSpecOf(service, config);
         var desiredCfg = ServiceResources.MakeConfiguration(source, existingCfg);
-        JsonObject configuration;
-        switch (Decide(service, existingCfg, desiredCfg, config))
-        {
-            case ChildAction.NotOwned:
-                var r = ServiceStatus.ComputeConfigurationPart(service, now, existingCfg!, configurationOwned: false);
-                throw new InvalidOperationException(r.ReconcileError);
-            case ChildAction.UpToDate:
-                configuration = existingCfg!;
-                break;
-            default:
-                configuration = await Children.EnsureAsync(ctx, ServingKinds.Configurations, existingCfg, desiredCfg, _log, ct).ConfigureAwait(false);
-                break;
-        }
+        var configuration = await EnsureOwnedAsync(service, ServingKinds.Configurations, existingCfg, desiredCfg, config, ct).ConfigureAwait(false);
+        if (configuration is null)
+            throw new InvalidOperationException(ServiceStatus.ComputeConfigurationPart(service, now, existingCfg!, configurationOwned: false).ReconcileError);
         var cfgPart = ServiceStatus.ComputeConfigurationPart(service, now, configuration, configurationOwned: true);
         if (!cfgPart.TouchRoute) return ReconcileResult.Done;
 
         // §1.4 step 3: a BYO revision name held by a conflicting Revision stops here.
         var byo = RevisionResources.RevisionNameFor(configuration);
-        if (Json.Str(Json.Obj(Json.Obj(Json.Obj(configuration, "spec"), "template"), "metadata"), "name").Length > 0
+        if (RevisionResources.TemplateName(configuration).Length > 0
             && ServiceStatus.IsRevisionNameTaken(configuration, ctx.Revisions.Get(ns, byo)))
         {
             ServiceStatus.MarkRevisionNameTaken(service, now, byo);
@@ -55,22 +45,21 @@ public sealed class ServiceReconciler(ServingContext ctx) : IKindReconciler<Json
         // Route.
         var existingRoute = ctx.Routes.Get(ns, name);
         var desiredRoute = ServiceResources.MakeRoute(source);
-        JsonObject route;
-        switch (Decide(service, existingRoute, desiredRoute, config))
-        {
-            case ChildAction.NotOwned:
-                var r = ServiceStatus.ComputeRoutePart(service, now, configuration, existingRoute!, routeOwned: false);
-                throw new InvalidOperationException(r.ReconcileError);
-            case ChildAction.UpToDate:
-                route = existingRoute!;
-                break;
-            default:
-                route = await Children.EnsureAsync(ctx, ServingKinds.Routes, existingRoute, desiredRoute, _log, ct).ConfigureAwait(false);
-                break;
-        }
+        var route = await EnsureOwnedAsync(service, ServingKinds.Routes, existingRoute, desiredRoute, config, ct).ConfigureAwait(false);
+        if (route is null)
+            throw new InvalidOperationException(ServiceStatus.ComputeRoutePart(service, now, configuration, existingRoute!, routeOwned: false).ReconcileError);
         ServiceStatus.ComputeRoutePart(service, now, configuration, route, routeOwned: true);
         return ReconcileResult.Done;
     }
+
+    /// <summary>Creates or updates a child the KService controls (§1.4 steps 1 and 4); null when another owner holds the name.</summary>
+    private async Task<JsonObject?> EnsureOwnedAsync(JsonObject service, Kube.Client.ResourceDescriptor kind, JsonObject? existing, JsonObject desired,
+        Config.ServingConfig config, CancellationToken ct) => Decide(service, existing, desired, config) switch
+        {
+            ChildAction.NotOwned => null,
+            ChildAction.UpToDate => existing!,
+            _ => await Children.EnsureAsync(ctx, kind, existing, desired, _log, ct).ConfigureAwait(false),
+        };
 
     private static JsonObject DefaultedSpecOf(JsonObject service, Config.ServingConfig config)
     {

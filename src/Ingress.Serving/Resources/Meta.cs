@@ -68,6 +68,9 @@ public static class Meta
     };
 
     /// <summary>True if <paramref name="child"/> has a controller reference to an object with <paramref name="ownerUid"/>.</summary>
+    /// <summary>Upstream's ResourceNotOwnedMessage: <c>There is an existing &lt;kind&gt; "&lt;name&gt;" that we do not own.</c></summary>
+    public static string NotOwnedMessage(string kind, string name) => $"There is an existing {kind} {Go.GoFormat.Quote(name)} that we do not own.";
+
     public static bool IsControlledBy(JsonObject child, string ownerUid) =>
         (Json.Arr(Metadata(child), "ownerReferences")?.OfType<JsonObject>() ?? [])
         .Any(r => Json.Bool(r, "controller") == true && Json.Str(r, "uid") == ownerUid);

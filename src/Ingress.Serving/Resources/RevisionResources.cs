@@ -10,9 +10,13 @@ public static class RevisionResources
 {
     /// <summary>The name of the Revision for the Configuration's current generation: the BYO template name
     /// or <c>&lt;config&gt;-&lt;generation, 5 digits minimum&gt;</c>.</summary>
+    /// <summary>The BYO revision name of a Configuration's (or KService's) template, "" when none (§2.1).</summary>
+    public static string TemplateName(JsonObject configuration) =>
+        Json.Str(Json.Obj(Json.Obj(Json.Obj(configuration, "spec"), "template"), "metadata"), "name");
+
     public static string RevisionNameFor(JsonObject configuration)
     {
-        var byo = Json.Str(Json.Obj(Json.Obj(Json.Obj(configuration, "spec"), "template"), "metadata"), "name");
+        var byo = TemplateName(configuration);
         return byo.Length > 0 ? byo : Kmeta.RevisionName(Meta.Name(configuration), Meta.Generation(configuration));
     }
 

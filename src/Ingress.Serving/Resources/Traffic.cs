@@ -187,12 +187,21 @@ public static class TrafficBuilder
         return result;
     }
 
-    /// <summary>status.traffic (§3.5) for the plain (non-rolling) state or a given rollout.</summary>
+    /// <summary>
+    /// status.traffic (§3.5): one entry per flattened target. While <paramref name="rollout"/> is in progress
+    /// (<see cref="Rollout.InProgress"/>), a latestRevision target whose configuration is rolling on the main host
+    /// is expanded into one entry per rolling revision. The split is the main host's (tag <c>""</c>) for every
+    /// target, tagged or not, scaled to the target's own percent: status.traffic percents are shares of the main
+    /// host, so they keep summing to 100. (A tag's own rollout always covers 100% of its tag host; reading it for a
+    /// tagged target showed 100 — or a full old/new split — for a target that takes, say, 20% of the main host.)
+    /// A rollout that is not in progress changes nothing: the plain split is exact.
+    /// </summary>
     public static JsonArray StatusTraffic(ServingConfig config, JsonObject route, TrafficConfig tc,
         IReadOnlyDictionary<string, Visibility> visibility, Rollout? rollout = null)
     {
         var result = new JsonArray();
         var meta = RouteMeta(route);
+        var rolling = rollout is { InProgress: true } ? rollout : null;
         foreach (var t in tc.RevisionTargets)
         {
             string? url = null;
@@ -202,9 +211,10 @@ public static class TrafficBuilder
                 var host = DomainNames.DomainsForVisibility(config, meta, t.Tag, vis).Primary;
                 url = DomainNames.Url(config, vis, host);
             }
-            var rolling = t.LatestRevision ? rollout?.Find(t.Tag, t.ConfigurationName) : null;
-            var revs = rolling is { Revisions.Count: > 0 } ? rolling.Revisions : [new RevisionRollout(t.RevisionName, t.Percent)];
-            foreach (var r in revs)
+            var split = t.LatestRevision && t.Percent > 0 && rolling?.Find("", t.ConfigurationName) is { Revisions.Count: > 1 } main
+                ? ScaleSplit(main.Revisions, t.Percent)
+                : [new RevisionRollout(t.RevisionName, t.Percent)];
+            foreach (var r in split)
             {
                 var entry = new JsonObject();
                 if (t.Tag.Length > 0) entry["tag"] = t.Tag;
@@ -216,6 +226,20 @@ public static class TrafficBuilder
             }
         }
         return result;
+    }
+
+    /// <summary>A rolling split scaled to <paramref name="percent"/> (largest remainder, ties to the newer revision,
+    /// so the parts sum exactly to it); revisions whose share rounds to 0 are left out. Unchanged when the split
+    /// already sums to <paramref name="percent"/> — the common case of one target per configuration.</summary>
+    public static IReadOnlyList<RevisionRollout> ScaleSplit(IReadOnlyList<RevisionRollout> split, long percent)
+    {
+        var total = split.Sum(r => r.Percent);
+        if (total == percent || total <= 0) return split;
+        var parts = split.Select((r, i) => (r.RevisionName, Floor: r.Percent * percent / total, Remainder: r.Percent * percent % total, Index: i)).ToList();
+        var left = percent - parts.Sum(p => p.Floor);
+        var bonus = parts.OrderByDescending(p => p.Remainder).ThenByDescending(p => p.Index).Take((int)left).Select(p => p.Index).ToHashSet();
+        var scaled = parts.Select(p => new RevisionRollout(p.RevisionName, p.Floor + (bonus.Contains(p.Index) ? 1 : 0))).Where(r => r.Percent > 0).ToList();
+        return scaled;
     }
 
     public static MetaView RouteMeta(JsonObject route) =>
@@ -241,6 +265,9 @@ public sealed record ConfigurationRollout(string ConfigurationName, string Tag, 
 /// <summary>Rollout state stored in the KIngress annotation <c>networking.internal.knative.dev/rollout</c>.</summary>
 public sealed record Rollout(List<ConfigurationRollout> Configurations)
 {
+    /// <summary>Some configuration is split over two or more revisions (upstream: not Done()).</summary>
+    public bool InProgress => Configurations.Any(c => c.Revisions.Count > 1);
+
     public ConfigurationRollout? Find(string tag, string configurationName) =>
         Configurations.FirstOrDefault(c => c.Tag == tag && c.ConfigurationName == configurationName);
 

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using Ingress.Serving.Resources;
 using Ingress.Serving.Webhook;
@@ -14,24 +16,17 @@ public static class Conditions
     public static string Status(JsonObject obj, string type) => Json.Str(Get(obj, type), "status");
 }
 
-/// <summary>Knative's "living" condition set (§8) operating on an object's <c>status</c>: a happy condition
-/// (<c>Ready</c>) that summarises the dependents. One manager per reconcile; <c>now</c> stamps transitions.</summary>
-public sealed class ConditionManager
+/// <summary>Knative's "living" condition set (§8) on an object's JSON <c>status</c>. The condition logic is
+/// <see cref="Api.Knative.ConditionManager"/> (one implementation for every project); this class only adapts the
+/// JSON form the serving builders work on (see docs/serving.md, "Why the builders work on JSON objects") and adds
+/// the serving helpers (<see cref="ObserveGeneration"/>, <see cref="Propagate"/>). <c>now</c> stamps transitions.</summary>
+public sealed class StatusConditions
 {
-    private readonly JsonObject _status;
-    private readonly string _happy;
-    private readonly IReadOnlyList<string> _dependents;
-    private readonly string _now;
-    // Transitions made by this manager are more recent than stored ones with the same timestamp.
-    private readonly Dictionary<string, long> _sequence = new(StringComparer.Ordinal);
-    private long _counter;
+    private readonly Api.Knative.ConditionManager _manager;
 
-    public ConditionManager(JsonObject status, DateTimeOffset now, string happy, params string[] dependents)
+    public StatusConditions(JsonObject status, DateTimeOffset now, string happy, params string[] dependents)
     {
-        _status = status;
-        _happy = happy;
-        _dependents = dependents;
-        _now = RevisionResources.Rfc3339(now);
+        _manager = Api.Knative.ConditionSet.Create(happy, dependents).Manage(JsonKnativeStatus.For(status), new FixedTime(now));
     }
 
     public static readonly string[] ServiceDependents = ["ConfigurationsReady", "RoutesReady"];
@@ -39,91 +34,15 @@ public sealed class ConditionManager
     public static readonly string[] ConfigurationDependents = [];
     public static readonly string[] DomainMappingDependents = ["DomainClaimed", "ReferenceResolved", "IngressReady", "CertificateProvisioned"];
 
-    private JsonArray ConditionsArray()
-    {
-        if (_status["conditions"] is JsonArray a) return a;
-        var created = new JsonArray();
-        _status["conditions"] = created;
-        return created;
-    }
+    public void Initialize() => _manager.InitializeConditions();
 
-    public JsonObject? Get(string type) => ConditionsArray().OfType<JsonObject>().FirstOrDefault(c => Json.Str(c, "type") == type);
+    public void MarkTrue(string type) => _manager.MarkTrue(type);
 
-    private void Set(string type, string status, string reason = "", string message = "")
-    {
-        var arr = ConditionsArray();
-        var existing = Get(type);
-        if (existing is not null && Json.Str(existing, "status") == status && Json.Str(existing, "reason") == reason && Json.Str(existing, "message") == message)
-            return;
-        var list = arr.OfType<JsonObject>().Where(c => Json.Str(c, "type") != type).Select(c => (JsonObject)c.DeepClone()).ToList();
-        var cond = new JsonObject { ["type"] = type, ["status"] = status };
-        if (reason.Length > 0) cond["reason"] = reason;
-        if (message.Length > 0) cond["message"] = message;
-        cond["lastTransitionTime"] = _now;
-        if (type != _happy && !_dependents.Contains(type)) cond["severity"] = "Info";
-        list.Add(cond);
-        _sequence[type] = ++_counter;
-        arr.Clear();
-        foreach (var c in list.OrderBy(c => Json.Str(c, "type"), StringComparer.Ordinal)) arr.Add(c);
-    }
+    public void MarkTrueWithReason(string type, string reason, string message) => _manager.MarkTrueWithReason(type, reason, message);
 
-    public void Initialize()
-    {
-        var happy = Get(_happy);
-        if (happy is null) Set(_happy, "Unknown");
-        var status = Json.Str(Get(_happy), "status") == "True" ? "True" : "Unknown";
-        foreach (var d in _dependents) if (Get(d) is null) Set(d, status);
-    }
+    public void MarkFalse(string type, string reason, string message) => _manager.MarkFalse(type, reason, message);
 
-    public void MarkTrue(string type) { Set(type, "True"); Recompute(type); }
-
-    public void MarkTrueWithReason(string type, string reason, string message) { Set(type, "True", reason, message); Recompute(type); }
-
-    public void MarkFalse(string type, string reason, string message)
-    {
-        if (_dependents.Contains(type)) Set(type, "False", reason, message);
-        Set(_happy, "False", reason, message);
-    }
-
-    public void MarkUnknown(string type, string reason, string message)
-    {
-        Set(type, "Unknown", reason, message);
-        var isDependent = false;
-        foreach (var d in _dependents)
-        {
-            if (Json.Str(Get(d), "status") == "False")
-            {
-                if (Json.Str(Get(_happy), "status") != "False") MarkFalse(_happy, reason, message);
-                return;
-            }
-            if (d == type) isDependent = true;
-        }
-        if (isDependent) Set(_happy, "Unknown", reason, message);
-    }
-
-    private void Recompute(string type)
-    {
-        var unhappy = FindUnhappyDependent();
-        if (unhappy is not null)
-            Set(_happy, Json.Str(unhappy, "status") is { Length: > 0 } s ? s : "Unknown", Json.Str(unhappy, "reason"), Json.Str(unhappy, "message"));
-        else if (type != _happy) Set(_happy, "True");
-    }
-
-    private JsonObject? FindUnhappyDependent()
-    {
-        if (_dependents.Count == 0) return null;
-        var conds = ConditionsArray().OfType<JsonObject>()
-            .Where(c => Json.Str(c, "type") != _happy && Json.Str(c, "severity").Length == 0)
-            .Select((c, i) => (c, i))
-            .OrderByDescending(x => Json.Str(x.c, "lastTransitionTime"), StringComparer.Ordinal)
-            .ThenByDescending(x => _sequence.GetValueOrDefault(Json.Str(x.c, "type")))
-            .ThenBy(x => x.i)
-            .Select(x => x.c).ToList();
-        foreach (var c in conds) if (Json.Str(c, "status") == "False") return c;
-        foreach (var c in conds) if (Json.Str(c, "status") == "Unknown") return c;
-        if (_dependents.Count > conds.Count) return new JsonObject { ["status"] = "Unknown" };
-        return null;
-    }
+    public void MarkUnknown(string type, string reason, string message) => _manager.MarkUnknown(type, reason, message);
 
     /// <summary>After a reconcile of a new generation (§8): observedGeneration := generation, and if the
     /// reconcile left Ready exactly as it was, Ready becomes Unknown/NewObservedGenFailure.</summary>
@@ -135,7 +54,7 @@ public sealed class ConditionManager
         status["observedGeneration"] = generation;
         var readyAfter = Conditions.Get(obj, happy);
         if (sawNewGeneration && JsonNode.DeepEquals(readyBefore, readyAfter))
-            new ConditionManager(status, now, happy, dependents).MarkUnknown(happy, "NewObservedGenFailure", "unsuccessfully observed a new generation");
+            new StatusConditions(status, now, happy, dependents).MarkUnknown(happy, "NewObservedGenFailure", "unsuccessfully observed a new generation");
     }
 
     /// <summary>Copies another object's Ready condition into <paramref name="type"/> (True, or False/Unknown
@@ -149,5 +68,93 @@ public sealed class ConditionManager
             case "Unknown": MarkUnknown(type, Json.Str(childReady, "reason"), Json.Str(childReady, "message")); break;
             default: MarkUnknown(type, missingReason, missingMessage); break;
         }
+    }
+}
+
+/// <summary>A clock stopped at the reconcile's <c>now</c>: every transition of one reconcile carries the same time.</summary>
+internal sealed class FixedTime(DateTimeOffset now) : TimeProvider
+{
+    public override DateTimeOffset GetUtcNow() => now;
+}
+
+/// <summary>
+/// A JSON <c>status</c> seen as <see cref="Api.Knative.IKnativeStatus"/>. Conditions are read once and written
+/// back (type, status, severity, lastTransitionTime in whole seconds, reason, message — Knative's field order) on
+/// every change. The typed view is kept per status object while the JSON still holds what was last written, so
+/// the transition order of one reconcile survives across helpers that each open their own manager.
+/// </summary>
+internal sealed class JsonKnativeStatus : Api.Knative.IKnativeStatus
+{
+    private static readonly ConditionalWeakTable<JsonObject, JsonKnativeStatus> Views = [];
+    private readonly JsonObject _status;
+    private List<Api.Knative.Condition>? _conditions;
+    private string _written = "";
+
+    private JsonKnativeStatus(JsonObject status) => _status = status;
+
+    public static JsonKnativeStatus For(JsonObject status)
+    {
+        lock (Views)
+        {
+            if (Views.TryGetValue(status, out var view) && view._written == Current(status)) return view;
+            view = new JsonKnativeStatus(status);
+            view._conditions = Read(status);
+            view._written = Current(status);
+            Views.AddOrUpdate(status, view);
+            return view;
+        }
+    }
+
+    private static string Current(JsonObject status) => status["conditions"]?.ToJsonString() ?? "";
+
+    public long? ObservedGeneration
+    {
+        get => Json.Long(_status, "observedGeneration");
+        set
+        {
+            if (value is { } generation) _status["observedGeneration"] = generation;
+            else _status.Remove("observedGeneration");
+        }
+    }
+
+    public List<Api.Knative.Condition>? Conditions
+    {
+        get => _conditions;
+        set
+        {
+            _conditions = value;
+            var arr = new JsonArray();
+            foreach (var c in value ?? [])
+            {
+                var o = new JsonObject { ["type"] = c.Type, ["status"] = c.Status };
+                if (!string.IsNullOrEmpty(c.Severity)) o["severity"] = c.Severity;
+                if (c.LastTransitionTime is { } t) o["lastTransitionTime"] = RevisionResources.Rfc3339(t);
+                if (!string.IsNullOrEmpty(c.Reason)) o["reason"] = c.Reason;
+                if (!string.IsNullOrEmpty(c.Message)) o["message"] = c.Message;
+                arr.Add(o);
+            }
+            _status["conditions"] = arr;
+            lock (Views) _written = Current(_status);
+        }
+    }
+
+    private static List<Api.Knative.Condition> Read(JsonObject status)
+    {
+        var list = new List<Api.Knative.Condition>();
+        foreach (var c in Json.Arr(status, "conditions")?.OfType<JsonObject>() ?? [])
+        {
+            DateTimeOffset? time = DateTimeOffset.TryParse(Json.Str(c, "lastTransitionTime"), CultureInfo.InvariantCulture,
+                DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t) ? t : null;
+            list.Add(new Api.Knative.Condition
+            {
+                Type = Json.Str(c, "type"),
+                Status = Json.Str(c, "status"),
+                Severity = Json.Str(c, "severity") is { Length: > 0 } sev ? sev : null,
+                LastTransitionTime = time,
+                Reason = Json.Str(c, "reason") is { Length: > 0 } r ? r : null,
+                Message = Json.Str(c, "message") is { Length: > 0 } m ? m : null,
+            });
+        }
+        return list;
     }
 }

@@ -15,7 +15,7 @@ public static class ConfigurationStatus
     public static LatestCreatedAction DecideLatestCreated(JsonObject configuration, JsonObject? found)
     {
         if (found is null) return LatestCreatedAction.Create;
-        var byo = Json.Str(Json.Obj(Json.Obj(Json.Obj(configuration, "spec"), "template"), "metadata"), "name");
+        var byo = RevisionResources.TemplateName(configuration);
         if (byo.Length == 0) return LatestCreatedAction.UseExisting;
         if (!Meta.IsControlledBy(found, Meta.Uid(configuration))) return LatestCreatedAction.Conflict;
         var gen = Meta.Generation(configuration).ToString(CultureInfo.InvariantCulture);
@@ -34,7 +34,7 @@ public static class ConfigurationStatus
     /// <summary>§2.1 conflict status.</summary>
     public static void MarkRevisionCreationFailed(JsonObject configuration, DateTimeOffset now, string error)
     {
-        var cm = new ConditionManager(Json.EnsureObj(configuration, "status"), now, "Ready");
+        var cm = new StatusConditions(Json.EnsureObj(configuration, "status"), now, "Ready");
         cm.Initialize();
         cm.MarkFalse("Ready", "RevisionFailed", $"Revision creation failed with message: {error}.");
         Json.EnsureObj(configuration, "status")["observedGeneration"] = Meta.Generation(configuration);
@@ -48,7 +48,7 @@ public static class ConfigurationStatus
     public static void Compute(JsonObject configuration, DateTimeOffset now, JsonObject latestCreated, IEnumerable<JsonObject> candidates)
     {
         var status = Json.EnsureObj(configuration, "status");
-        var cm = new ConditionManager(status, now, "Ready");
+        var cm = new StatusConditions(status, now, "Ready");
         cm.Initialize();
         var createdName = Meta.Name(latestCreated);
         status["latestCreatedRevisionName"] = createdName;
@@ -59,7 +59,7 @@ public static class ConfigurationStatus
         if (Json.Str(createdReady, "status") == "False")
             cm.MarkFalse("Ready", "RevisionFailed", $"Revision \"{createdName}\" failed with message: {Json.Str(createdReady, "message")}.");
 
-        var byo = Json.Str(Json.Obj(Json.Obj(Json.Obj(configuration, "spec"), "template"), "metadata"), "name");
+        var byo = RevisionResources.TemplateName(configuration);
         var list = candidates.Where(r => Meta.Labels(r).GetValueOrDefault(Keys.ConfigurationLabel) == Meta.Name(configuration)).ToList();
         long Gen(JsonObject r) => long.TryParse(Meta.Labels(r).GetValueOrDefault(Keys.ConfigurationGenerationLabel, "0"), out var g) ? g : 0;
         var current = Meta.Generation(configuration);

@@ -27,7 +27,7 @@ public static class DomainMappingStatus
     };
 
     /// <summary>Applies the claim outcome; returns the reconcile error (null when claimed).</summary>
-    public static string? ApplyClaim(ConditionManager cm, JsonObject dm, ClaimAction action, JsonObject? claim)
+    public static string? ApplyClaim(StatusConditions cm, JsonObject dm, ClaimAction action, JsonObject? claim)
     {
         const string taken = "The domain name is already in use by another DomainMapping";
         switch (action)
@@ -70,7 +70,7 @@ public static class DomainMappingStatus
         JsonObject? claim, string? resolvedUrl, string? resolveError, JsonObject? existingIngress)
     {
         var status = Json.EnsureObj(dm, "status");
-        var cm = new ConditionManager(status, now, "Ready", ConditionManager.DomainMappingDependents);
+        var cm = new StatusConditions(status, now, "Ready", StatusConditions.DomainMappingDependents);
         cm.Initialize();
         if ((Json.Long(status, "observedGeneration") ?? 0) != Meta.Generation(dm))
             cm.MarkUnknown("IngressReady", RouteStatus.IngressNotConfiguredReason, RouteStatus.IngressNotConfiguredMessage);

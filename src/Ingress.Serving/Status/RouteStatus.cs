@@ -23,7 +23,7 @@ public static class RouteStatus
         Rollout? rollout = null)
     {
         var status = Json.EnsureObj(route, "status");
-        var cm = new ConditionManager(status, now, "Ready", ConditionManager.RouteDependents);
+        var cm = new StatusConditions(status, now, "Ready", StatusConditions.RouteDependents);
         cm.Initialize();
         var generation = Meta.Generation(route);
         if ((Json.Long(status, "observedGeneration") ?? 0) != generation)
@@ -72,8 +72,11 @@ public static class RouteStatus
         else if (allLocal)
             cm.MarkTrueWithReason("CertificateProvisioned", "TLSNotEnabled", "TLS is not enabled for cluster-local");
 
-        PropagateIngress(cm, ingress);
-        if (rollout is not null && rollout.Configurations.Any(c => c.Revisions.Count >= 2))
+        // As upstream: while a rollout is in progress the KIngress's Ready is not copied (an observed generation still is).
+        var rolling = rollout is { InProgress: true };
+        if (!rolling || ingress is null || (Json.Long(Json.Obj(ingress, "status"), "observedGeneration") ?? 0) != Meta.Generation(ingress))
+            PropagateIngress(cm, ingress);
+        if (rolling)
             cm.MarkUnknown("IngressReady", "RolloutInProgress", "A gradual rollout of the latest revision(s) is in progress.");
         status["observedGeneration"] = generation;
         return new Result(true, null);
@@ -88,7 +91,7 @@ public static class RouteStatus
     }
 
     /// <summary>IngressReady from the KIngress: not yet observed → Unknown/IngressNotConfigured; else its Ready.</summary>
-    public static void PropagateIngress(ConditionManager cm, JsonObject? ingress)
+    public static void PropagateIngress(StatusConditions cm, JsonObject? ingress)
     {
         if (ingress is null || (Json.Long(Json.Obj(ingress, "status"), "observedGeneration") ?? 0) != Meta.Generation(ingress))
         {

@@ -42,19 +42,19 @@ public static class ServiceStatus
     public static Result ComputeConfigurationPart(JsonObject service, DateTimeOffset now, JsonObject configuration, bool configurationOwned)
     {
         var status = Json.EnsureObj(service, "status");
-        var cm = new ConditionManager(status, now, "Ready", ConditionManager.ServiceDependents);
+        var cm = new StatusConditions(status, now, "Ready", StatusConditions.ServiceDependents);
         cm.Initialize();
         var name = Meta.Name(configuration);
         if (!configurationOwned)
         {
-            cm.MarkFalse("ConfigurationsReady", "NotOwned", $"There is an existing Configuration \"{name}\" that we do not own.");
+            cm.MarkFalse("ConfigurationsReady", "NotOwned", Meta.NotOwnedMessage("Configuration", name));
             return new Result(false, $"service: \"{Meta.Name(service)}\" does not own configuration: \"{name}\"");
         }
         var cstatus = Json.Obj(configuration, "status");
         if ((Json.Long(cstatus, "observedGeneration") ?? 0) != Meta.Generation(configuration))
         {
             cm.MarkUnknown("ConfigurationsReady", "OutOfDate", "The Configuration is still working to reflect the latest desired specification.");
-            var byo = Json.Str(Json.Obj(Json.Obj(Json.Obj(configuration, "spec"), "template"), "metadata"), "name");
+            var byo = RevisionResources.TemplateName(configuration);
             if (byo.Length > 0) return new Result(false, null);
         }
         else
@@ -69,7 +69,7 @@ public static class ServiceStatus
     /// <summary>§1.4 step 3 outcome on the status.</summary>
     public static void MarkRevisionNameTaken(JsonObject service, DateTimeOffset now, string revisionName)
     {
-        var cm = new ConditionManager(Json.EnsureObj(service, "status"), now, "Ready", ConditionManager.ServiceDependents);
+        var cm = new StatusConditions(Json.EnsureObj(service, "status"), now, "Ready", StatusConditions.ServiceDependents);
         cm.MarkFalse("RoutesReady", "RevisionNameTaken", $"The revision name \"{revisionName}\" is taken by a conflicting Revision, so traffic will not be migrated");
     }
 
@@ -77,11 +77,11 @@ public static class ServiceStatus
     public static Result ComputeRoutePart(JsonObject service, DateTimeOffset now, JsonObject configuration, JsonObject route, bool routeOwned)
     {
         var status = Json.EnsureObj(service, "status");
-        var cm = new ConditionManager(status, now, "Ready", ConditionManager.ServiceDependents);
+        var cm = new StatusConditions(status, now, "Ready", StatusConditions.ServiceDependents);
         var name = Meta.Name(route);
         if (!routeOwned)
         {
-            cm.MarkFalse("RoutesReady", "NotOwned", $"There is an existing Route \"{name}\" that we do not own.");
+            cm.MarkFalse("RoutesReady", "NotOwned", Meta.NotOwnedMessage("Route", name));
             return new Result(false, $"service: \"{Meta.Name(service)}\" does not own route: \"{name}\"");
         }
         var rstatus = Json.Obj(route, "status");

@@ -1,3 +1,4 @@
+using Ingress.Api;
 using Ingress.Autoscaling.GoCompat;
 
 namespace Ingress.Autoscaling.Tests.Configuration;
@@ -30,7 +31,7 @@ public class GoCompatTests
     [InlineData("2µs", 2_000L)]
     public void Parses_durations_like_go(string raw, long expected)
     {
-        Assert.True(GoDuration.TryParse(raw, out var ns, out var error), error);
+        Assert.True(GoDuration.TryParseNanoseconds(raw, out var ns, out var error), error);
         Assert.Equal(expected, ns);
     }
 
@@ -44,7 +45,7 @@ public class GoCompatTests
     [InlineData(" 1s", "time: invalid duration \" 1s\"")]
     public void Rejects_durations_like_go(string raw, string expected)
     {
-        Assert.False(GoDuration.TryParse(raw, out _, out var error));
+        Assert.False(GoDuration.TryParseNanoseconds(raw, out _, out var error));
         Assert.Equal(expected, error);
     }
 

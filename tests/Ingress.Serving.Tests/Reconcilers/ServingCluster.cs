@@ -149,7 +149,8 @@ public sealed class ServingCluster : IAsyncDisposable
 
     // ---- playing the other controllers ----
 
-    /// <summary>Plays the autoscaler: the PodAutoscaler of a revision reports Ready.</summary>
+    /// <summary>Plays the autoscaler: the PodAutoscaler of a revision reports Ready with its scale target initialized
+    /// (what the KPA reports once the first pod served; the Revision's resources count as available only then).</summary>
     public Task MarkPodAutoscalerReadyAsync(string revision) => EditAsync(ServingKinds.PodAutoscalers, revision, pa =>
     {
         pa["status"] = new JsonObject
@@ -157,7 +158,8 @@ public sealed class ServingCluster : IAsyncDisposable
             ["serviceName"] = revision,
             ["conditions"] = new JsonArray(
                 new JsonObject { ["type"] = "Active", ["status"] = "True", ["lastTransitionTime"] = "2026-01-01T00:00:00Z" },
-                new JsonObject { ["type"] = "Ready", ["status"] = "True", ["lastTransitionTime"] = "2026-01-01T00:00:00Z" }),
+                new JsonObject { ["type"] = "Ready", ["status"] = "True", ["lastTransitionTime"] = "2026-01-01T00:00:00Z" },
+                new JsonObject { ["type"] = "ScaleTargetInitialized", ["status"] = "True", ["lastTransitionTime"] = "2026-01-01T00:00:00Z" }),
         };
     }, status: true);
 
@@ -170,7 +172,8 @@ public sealed class ServingCluster : IAsyncDisposable
             ["conditions"] = new JsonArray(
                 new JsonObject { ["type"] = "LoadBalancerReady", ["status"] = "True", ["lastTransitionTime"] = "2026-01-01T00:00:00Z" },
                 new JsonObject { ["type"] = "NetworkConfigured", ["status"] = "True", ["lastTransitionTime"] = "2026-01-01T00:00:00Z" },
-                new JsonObject { ["type"] = "Ready", ["status"] = "True", ["lastTransitionTime"] = "2026-01-01T00:00:00Z" }),
+                new JsonObject { ["type"] = "Ready", ["status"] = "True", ["lastTransitionTime"] = "2026-01-01T00:00:00Z" },
+                new JsonObject { ["type"] = "ScaleTargetInitialized", ["status"] = "True", ["lastTransitionTime"] = "2026-01-01T00:00:00Z" }),
         };
     }, status: true);
 

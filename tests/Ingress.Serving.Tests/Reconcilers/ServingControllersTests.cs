@@ -110,8 +110,48 @@ public sealed class ServingControllersTests
         }
         // Pinning all traffic to -00002 leaves -00001 in reserve, and its PodAutoscaler unreachable.
         await c.EditAsync(ServingKinds.Services, "split", s => s["spec"]!["traffic"] = JsonNode.Parse("""[{"revisionName":"split-00002","percent":100}]"""));
+        // As upstream, the labeler clears a revision only once the Route is resolved: the KIngress must report Ready
+        // for the new split first.
+        await c.WaitAsync(ServingKinds.Ingresses, "split", i => !i.ToJsonString().Contains("split-00001", StringComparison.Ordinal));
+        await c.MarkIngressReadyAsync("split");
         await c.WaitAsync(ServingKinds.Revisions, "split-00001", x => Str(x, "metadata", "labels", "serving.knative.dev/routingState") == "reserve");
         await c.WaitAsync(ServingKinds.PodAutoscalers, "split-00001", x => Str(x, "spec", "reachability") == "Unreachable");
+    }
+
+    [Fact]
+    public async Task ARevisionNoRouteNeedsIsCollectedPerConfigGc()
+    {
+        await using var c = await StartAsync(new Dictionary<string, Dictionary<string, string>>
+        {
+            ["config-domain"] = new() { ["example.com"] = "" },
+            ["config-gc"] = new()
+            {
+                // Stale 5 s after leaving the Route (then the Configuration's requeue collects it); long enough that a
+                // just-created revision, briefly unlisted until the Configuration records it as latest created, is not.
+                ["retain-since-create-time"] = "disabled", ["retain-since-last-active-time"] = "5s",
+                ["min-non-active-revisions"] = "0", ["max-non-active-revisions"] = "disabled",
+            },
+        });
+        await ReadyServiceAsync(c, "gc");
+        await c.EditAsync(ServingKinds.Services, "gc", s => s["spec"]!["template"]!["spec"]!["containers"]![0]!["env"]![0]!["value"] = "v2");
+        await c.WaitExistsAsync(ServingKinds.PodAutoscalers, "gc-00002");
+        await c.MarkPodAutoscalerReadyAsync("gc-00002");
+        await c.WaitAsync(ServingKinds.Configurations, "gc", x => Str(x, "status", "latestReadyRevisionName") == "gc-00002");
+
+        // The Route moves to -00002; once its KIngress is Ready the labeler puts -00001 in reserve, and the
+        // Configuration's GC deletes it; the routed latest revision stays. The test plays the networking reconciler
+        // throughout: whenever the KIngress has a generation not yet observed, it is marked Ready for it.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (await c.GetAsync(ServingKinds.Revisions, "gc-00001") is not null)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "gc-00001 was not collected");
+            if (await c.GetAsync(ServingKinds.Ingresses, "gc") is { } ing && ing.ToJsonString().Contains("gc-00002", StringComparison.Ordinal)
+                && ing["status"]?["observedGeneration"]?.GetValue<long>() != ing["metadata"]!["generation"]!.GetValue<long>())
+                await c.MarkIngressReadyAsync("gc");
+            await Task.Delay(200, c.Token);
+        }
+        var kept = await c.GetAsync(ServingKinds.Revisions, "gc-00002");
+        Assert.Equal("active", Str(kept!, "metadata", "labels", "serving.knative.dev/routingState"));
     }
 
     [Fact]

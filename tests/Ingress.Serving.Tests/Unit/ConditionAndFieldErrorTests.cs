@@ -17,12 +17,12 @@ public class ConditionAndFieldErrorTests
     public void InitializeMarksDependentsUnknownOrTrueWhenReady()
     {
         var status = new JsonObject();
-        new ConditionManager(status, T0, "Ready", "A", "B").Initialize();
+        new StatusConditions(status, T0, "Ready", "A", "B").Initialize();
         Assert.Equal(("Unknown", ""), Cond(status, "A"));
         Assert.Equal(["A", "B", "Ready"], status["conditions"]!.AsArray().Select(c => c!["type"]!.GetValue<string>()));
 
         var ready = new JsonObject { ["conditions"] = new JsonArray(new JsonObject { ["type"] = "Ready", ["status"] = "True" }) };
-        new ConditionManager(ready, T0, "Ready", "A").Initialize();
+        new StatusConditions(ready, T0, "Ready", "A").Initialize();
         Assert.Equal(("True", ""), Cond(ready, "A"));
     }
 
@@ -30,7 +30,7 @@ public class ConditionAndFieldErrorTests
     public void ReadyFollowsMostRecentUnhappyDependent()
     {
         var status = new JsonObject();
-        var cm = new ConditionManager(status, T0, "Ready", "A", "B", "C");
+        var cm = new StatusConditions(status, T0, "Ready", "A", "B", "C");
         cm.Initialize();
         cm.MarkUnknown("A", "Waiting", "a");
         cm.MarkFalse("B", "Broken", "b");
@@ -48,7 +48,7 @@ public class ConditionAndFieldErrorTests
     public void MarkUnknownKeepsReadyFalseWhileAnotherDependentIsFalse()
     {
         var status = new JsonObject();
-        var cm = new ConditionManager(status, T0, "Ready", "A", "B");
+        var cm = new StatusConditions(status, T0, "Ready", "A", "B");
         cm.Initialize();
         cm.MarkFalse("A", "Bad", "a");
         cm.MarkUnknown("B", "Pending", "b");
@@ -60,10 +60,36 @@ public class ConditionAndFieldErrorTests
     public void TransitionTimeOnlyChangesOnRealTransition()
     {
         var status = new JsonObject();
-        new ConditionManager(status, T0, "Ready", "A").MarkTrue("A");
-        new ConditionManager(status, T0.AddHours(1), "Ready", "A").MarkTrue("A");
+        new StatusConditions(status, T0, "Ready", "A").MarkTrue("A");
+        new StatusConditions(status, T0.AddHours(1), "Ready", "A").MarkTrue("A");
         var a = status["conditions"]!.AsArray().OfType<JsonObject>().Single(c => c["type"]!.GetValue<string>() == "A");
         Assert.Equal("2001-09-09T01:46:40Z", a["lastTransitionTime"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void TransitionOrderSurvivesAcrossHelpersOfOneReconcile()
+    {
+        // Each status helper opens its own StatusConditions; at one `now` the order of marks still decides which
+        // unhappy dependent Ready reports, because the typed view of the same JSON status is kept between them
+        // (re-read from JSON, A and B would tie on time and A, first by type, would win).
+        var status = new JsonObject();
+        StatusConditions M() => new(status, T0, "Ready", "A", "B", "C");
+        M().Initialize();
+        M().MarkFalse("A", "First", "a");
+        M().MarkFalse("B", "Second", "b");
+        M().MarkTrue("C");
+        Assert.Equal(("False", "Second"), Cond(status, "Ready"));
+    }
+
+    [Fact]
+    public void EditingTheJsonOutsideTheHelpersIsSeenByTheNextOne()
+    {
+        var status = new JsonObject();
+        new StatusConditions(status, T0, "Ready", "A").MarkFalse("A", "Bad", "a");
+        status["conditions"] = JsonNode.Parse("""[{"type":"A","status":"True"},{"type":"Ready","status":"True"}]""");
+        new StatusConditions(status, T0, "Ready", "A").MarkUnknown("A", "Again", "a");
+        Assert.Equal(("Unknown", "Again"), Cond(status, "Ready"));
+        Assert.Equal(("Unknown", "Again"), Cond(status, "A"));
     }
 
     [Fact]
@@ -108,15 +134,15 @@ public class ObserveGenerationTests
             },
         };
         var before = Conditions.Get(obj, "Ready")?.DeepClone() as JsonObject;
-        ConditionManager.ObserveGeneration(obj, before, DateTimeOffset.UnixEpoch, "Ready");
+        StatusConditions.ObserveGeneration(obj, before, DateTimeOffset.UnixEpoch, "Ready");
         var ready = Conditions.Get(obj, "Ready")!;
         Assert.Equal("NewObservedGenFailure", ready["reason"]!.GetValue<string>());
         Assert.Equal(2, obj["status"]!["observedGeneration"]!.GetValue<long>());
 
         // Same generation again: nothing is forced.
         var before2 = Conditions.Get(obj, "Ready")?.DeepClone() as JsonObject;
-        new ConditionManager((JsonObject)obj["status"]!, DateTimeOffset.UnixEpoch, "Ready").MarkTrue("Ready");
-        ConditionManager.ObserveGeneration(obj, before2, DateTimeOffset.UnixEpoch, "Ready");
+        new StatusConditions((JsonObject)obj["status"]!, DateTimeOffset.UnixEpoch, "Ready").MarkTrue("Ready");
+        StatusConditions.ObserveGeneration(obj, before2, DateTimeOffset.UnixEpoch, "Ready");
         Assert.Equal("True", Conditions.Get(obj, "Ready")!["status"]!.GetValue<string>());
     }
 }

@@ -53,4 +53,60 @@ public class LabelerTests
         var unchanged = Labeler.ForRevision(Rev("route", "active"), "route", true, Now);
         Assert.False(unchanged.Changed);
     }
+
+    [Fact]
+    public void APendingRevisionThatLosesItsLastRouteGoesToReserve()
+    {
+        var m = Labeler.ForRevision(Rev("route", "pending"), "route", false, Now);
+        Assert.Equal((null, "reserve", "2001-09-09T01:46:40Z", true), (m.Routes, m.RoutingState, m.RoutingStateModified, m.Changed));
+    }
+
+    private static JsonObject Cfg(string latestCreated) => new()
+    {
+        ["metadata"] = new JsonObject { ["name"] = "c" },
+        ["status"] = new JsonObject { ["latestCreatedRevisionName"] = latestCreated, ["latestReadyRevisionName"] = "c-00001" },
+    };
+
+    private static JsonObject Revision(string name) => new()
+    {
+        ["metadata"] = new JsonObject
+        {
+            ["name"] = name,
+            ["ownerReferences"] = new JsonArray(new JsonObject { ["kind"] = "Configuration", ["name"] = "c", ["controller"] = true }),
+        },
+    };
+
+    private static JsonObject Route(string spec, string status, long observed, string ready) => new()
+    {
+        ["metadata"] = new JsonObject { ["name"] = "r", ["generation"] = 2 },
+        ["spec"] = new JsonObject { ["traffic"] = JsonNode.Parse(spec) },
+        ["status"] = new JsonObject
+        {
+            ["observedGeneration"] = observed,
+            ["traffic"] = JsonNode.Parse(status),
+            ["conditions"] = new JsonArray(new JsonObject { ["type"] = "Ready", ["status"] = ready }),
+        },
+    };
+
+    [Fact]
+    public void A_latest_target_lists_the_latest_created_revision_before_it_is_ready()
+    {
+        var route = Route("""[{"configurationName":"c","latestRevision":true,"percent":100}]""",
+            """[{"revisionName":"c-00001","latestRevision":true,"percent":100}]""", 2, "True");
+        var revisions = new Dictionary<string, JsonObject> { ["c-00001"] = Revision("c-00001"), ["c-00002"] = Revision("c-00002") };
+        var t = Labeler.Targets(route, n => n == "c" ? Cfg("c-00002") : null, revisions.GetValueOrDefault);
+        Assert.Equal(["c"], t.Configurations);
+        Assert.Equal(["c-00001", "c-00002"], t.Revisions);
+        Assert.True(t.ClearUnlisted);
+    }
+
+    [Fact]
+    public void A_pinned_revision_brings_its_configuration_and_an_unresolved_route_clears_nothing()
+    {
+        var route = Route("""[{"revisionName":"c-00001","percent":100},{"revisionName":"missing","percent":0}]""", "[]", 1, "True");
+        var t = Labeler.Targets(route, n => n == "c" ? Cfg("c-00002") : null, n => n == "c-00001" ? Revision(n) : null);
+        Assert.Equal(["c"], t.Configurations);
+        Assert.Equal(["c-00001"], t.Revisions); // pinned: the latest created one is not added
+        Assert.False(t.ClearUnlisted);
+    }
 }

@@ -127,3 +127,30 @@ public class RouteRolloutStatusTests
         Assert.Equal(2, route["status"]!["traffic"]!.AsArray().Count);
     }
 }
+
+/// <summary>status.traffic's share of a rolling split (§3.5): the main host's split scaled to one target's percent.</summary>
+public class StatusTrafficSplitTests
+{
+    private static RevisionRollout R(string name, long percent) => new(name, percent);
+
+    [Fact]
+    public void A_split_that_already_sums_to_the_percent_is_kept()
+    {
+        IReadOnlyList<RevisionRollout> split = [R("a", 99), R("b", 1)];
+        Assert.Same(split, TrafficBuilder.ScaleSplit(split, 100));
+    }
+
+    [Fact]
+    public void Scaled_parts_sum_exactly_to_the_percent_and_zero_parts_are_dropped()
+    {
+        Assert.Equal([R("a", 79), R("b", 1)], TrafficBuilder.ScaleSplit([R("a", 99), R("b", 1)], 80));
+        Assert.Equal([R("a", 20)], TrafficBuilder.ScaleSplit([R("a", 99), R("b", 1)], 20));
+        Assert.Equal([R("a", 17), R("b", 16), R("c", 17)], TrafficBuilder.ScaleSplit([R("a", 34), R("b", 33), R("c", 33)], 50));
+    }
+
+    [Fact]
+    public void Ties_give_the_extra_point_to_the_newer_revision()
+    {
+        Assert.Equal([R("a", 1), R("b", 2)], TrafficBuilder.ScaleSplit([R("a", 50), R("b", 50)], 3));
+    }
+}
