@@ -328,6 +328,39 @@ public sealed class ConformanceTests(LocalUpFixture up)
         foreach (var host in vanity) Assert.Equal(privateHost, (await s.RuntimeRequestAsync(host)).Host);
     }
 
+    [Fact]
+    public async Task Ingressclass_other_or_missing_classes_are_left_alone()
+    {
+        var s = await ScenarioAsync("ingressclass");
+        var backend = await s.CreateRuntimeAsync(s.Name("ingressclass"));
+        var rule = ConformanceScenario.Rule([backend.Name + "." + ConformanceScenario.Domain], [ConformanceScenario.Path([s.Split(backend)])]);
+        var cases = new Dictionary<string, JsonObject?>
+        {
+            ["nil"] = null,
+            ["omitted"] = new JsonObject(),
+            ["incorrect"] = new JsonObject { ["networking.knative.dev/ingress.class"] = "incorrect" },
+            ["empty"] = new JsonObject { ["networking.knative.dev/ingress.class"] = "" },
+        };
+        var client = up.Client.Dynamic(ConformanceScenario.Ingresses);
+        var created = new Dictionary<string, JsonObject>();
+        foreach (var (label, annotations) in cases)
+        {
+            var ingress = s.Ingress(s.Name(label), rule);
+            var metadata = ingress["metadata"]!.AsObject();
+            metadata.Remove("annotations");
+            if (annotations is not null) metadata["annotations"] = annotations;
+            created[label] = await client.CreateAsync(ingress);
+        }
+        // The suite waits 2 s. Here the signal that the controller has looked: an ingress of our class created after
+        // them (same informer, same event order) has been reconciled to Ready, probing included.
+        await s.CreateIngressReadyAsync(s.Ingress(s.Name("ours"), rule));
+        foreach (var (label, before) in created)
+        {
+            var after = await client.GetAsync(s.Namespace, before["metadata"]!["name"]!.GetValue<string>());
+            Assert.True(JsonNode.DeepEquals(before, after), $"{label}: the KIngress was touched: {before.ToJsonString()} -> {after.ToJsonString()}");
+        }
+    }
+
     /// <summary>A WebSocket to the public gateway with the given Host.</summary>
     private async Task<ClientWebSocket> DialWebSocketAsync(string host)
     {
