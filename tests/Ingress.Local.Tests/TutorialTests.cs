@@ -103,4 +103,21 @@ public sealed class TutorialTests(LocalUpFixture up)
         Assert.Equal(404, (await up.GetAsync(up.GatewayPort, "hello-private.default.svc.cluster.local")).Status);
         Assert.Equal(404, (await up.GetAsync(up.GatewayPort, "hello-private.default.example.com")).Status);
     }
+
+    [Fact]
+    public async Task KIngress_example_applied_directly_serves_its_backend()
+    {
+        await up.KubectlOkAsync("apply", "-f", "examples/kingress/backend.yaml");
+        await up.KubectlOkAsync("apply", "-f", "examples/kingress/ingress.yaml");
+        await up.KubectlOkAsync("wait", "--for=condition=Ready", "kingress/runtime", "--timeout=60s");
+        Assert.Equal("istio-ingressgateway.istio-system.svc.cluster.local",
+            await up.KubectlOkAsync("get", "kingress", "runtime", "-o", "jsonpath={.status.publicLoadBalancer.ingress[0].domainInternal}"));
+        var plain = await up.GetUntilAsync(up.GatewayPort, "runtime.example.com", a => a.Status == 200, "/hello?x=1");
+        Assert.Equal(200, plain.Status);
+        var request = RuntimeRequest.Parse(plain.Body);
+        Assert.Equal(("/hello?x=1", "runtime.example.com", "GET"), (request.Uri, request.Host, request.Method));
+        Assert.Equal("runtime", request.Header("Which-Backend"));
+        var tagged = RuntimeRequest.Parse((await up.GetAsync(up.GatewayPort, "runtime.example.com", headers: [new("Knative-Serving-Tag", "debug")])).Body);
+        Assert.Equal("debug", tagged.Header("Which-Backend"));
+    }
 }
