@@ -11,7 +11,8 @@ public sealed record Backend(string Name, int Port);
 /// The conformance suite's machinery (knative/networking test/conformance/ingress/util.go, summarised in
 /// shared/reference/conformance.md §2) on <c>ingress up</c>. Differences, all because the local runner realises
 /// Deployments rather than bare Pods: a backend is a one-replica Deployment (label <c>test-pod: name</c>) plus a
-/// ClusterIP Service, with the suite's random Service port (50-99) and container port (8000-8099), so a KIngress
+/// ClusterIP Service, with the suite's random Service port (50-99) and container port (8000-8099, without the
+/// queue-proxy ports every local replica also serves), so a KIngress
 /// backend is always a Service port that must be resolved through Endpoints. Each scenario has its own namespace.
 /// </summary>
 public sealed class ConformanceScenario(LocalUpFixture up, string scenario)
@@ -43,7 +44,11 @@ public sealed class ConformanceScenario(LocalUpFixture up, string scenario)
         string portName = "http", string? appProtocol = null, IReadOnlyDictionary<string, string>? env = null)
     {
         var servicePort = Random.Shared.Next(50, 100);
-        var containerPort = Random.Shared.Next(8000, 8100);
+        // Every local replica also runs an in-process queue-proxy on the pod address (8012, 8013, 8022; Knative
+        // reserves them for user containers too), so those three are left out of the suite's 8000-8099.
+        int containerPort;
+        do containerPort = Random.Shared.Next(8000, 8100);
+        while (containerPort is 8012 or 8013 or 8022);
         var envArray = new JsonArray((env ?? new Dictionary<string, string>()).Select(kv => (JsonNode)new JsonObject { ["name"] = kv.Key, ["value"] = kv.Value }).ToArray());
         var deployment = new JsonObject
         {

@@ -69,7 +69,7 @@ public static class TestImages
     /// The runtime image: <c>/healthz</c> answers 200 to kubelet (User-Agent <c>kube-probe/…</c>) and 400 to others;
     /// every other path answers 200 with JSON describing the request as the backend saw it (<c>request.uri</c> is the
     /// raw target with query, <c>request.host</c> the Host, header names canonicalised as Go does, values in order,
-    /// <c>protoMajor</c>/<c>protoMinor</c>) and the host (environment). The ingress tests read only <c>request.*</c>.
+    /// <c>protoMajor</c>/<c>protoMinor</c>) and the host (its environment). The ingress tests read only <c>request.*</c>.
     /// </summary>
     private static RequestDelegate Runtime(IReadOnlyDictionary<string, string> env) => async context =>
     {
@@ -102,11 +102,8 @@ public static class TestImages
                 ["protoMajor"] = major,
                 ["protoMinor"] = minor,
             },
-            ["host"] = new Dictionary<string, object?>
-            {
-                ["envVars"] = env,
-                ["args"] = Environment.GetCommandLineArgs().Take(1).ToArray(),
-            },
+            // Upstream also reports files, cgroups, mounts and the user; an in-process app has only its environment.
+            ["host"] = new Dictionary<string, object?> { ["envVars"] = env },
         };
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/json";
