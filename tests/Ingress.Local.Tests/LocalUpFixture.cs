@@ -46,7 +46,9 @@ public sealed class LocalUpFixture : IAsyncLifetime
         });
         var started = new TaskCompletionSource();
         _run = Task.Run(() => _up.RunAsync(_ => started.TrySetResult(), _stop.Token));
-        await Task.WhenAny(started.Task, _run).WaitAsync(Deadline);
+        // Starting is the API server, every controller and their first lists: twice the usual deadline, because
+        // CI starts every test assembly at once.
+        await Task.WhenAny(started.Task, _run).WaitAsync(2 * Deadline);
         if (_run.IsCompleted) await _run; // surfaces a start failure
         Client = new KubeClient(KubeConnection.FromServer(_up.ApiServer), new KubeClientOptions());
         GatewayPort = _up.GatewayHttpPort;
