@@ -17,7 +17,10 @@ public enum ResolveError
 }
 
 /// <summary>The ready addresses (<c>ip:port</c>) behind a destination, or why there are none.</summary>
-public sealed record ResolvedDestination(IReadOnlyList<string> Addresses, ResolveError Error)
+/// <param name="Http2">The Service port declares HTTP/2 (Istio's protocol selection: a name <c>http2</c>/<c>grpc</c>
+/// with an optional <c>-suffix</c>, or appProtocol <c>kubernetes.io/h2c</c>, <c>http2</c>, <c>grpc</c>): the upstream
+/// is spoken to in h2c whatever the client used, as Envoy does for such a cluster.</param>
+public sealed record ResolvedDestination(IReadOnlyList<string> Addresses, ResolveError Error, bool Http2 = false)
 {
     public static ResolvedDestination Failed(ResolveError error) => new([], error);
 }
@@ -95,7 +98,22 @@ public sealed class KubeDestinationResolver : IDestinationResolver
             foreach (var a in subset.Addresses ?? [])
                 if (!string.IsNullOrEmpty(a.Ip)) addresses.Add(FormatAuthority(a.Ip, target));
         }
-        return addresses.Count == 0 ? ResolvedDestination.Failed(ResolveError.NoEndpoints) : new ResolvedDestination(addresses, ResolveError.None);
+        return addresses.Count == 0 ? ResolvedDestination.Failed(ResolveError.NoEndpoints) : new ResolvedDestination(addresses, ResolveError.None, DeclaresHttp2(servicePort));
+    }
+
+    /// <summary>Istio's protocol selection for a Service port, reduced to "is it HTTP/2": appProtocol first
+    /// (<c>kubernetes.io/h2c</c>, <c>http2</c>, <c>grpc</c>), else the port name's protocol prefix (<c>http2</c>,
+    /// <c>grpc</c>, <c>grpc-web</c>, each alone or followed by <c>-suffix</c>). Knative names a revision's h2c port
+    /// <c>http2</c>; the conformance suite's h2c backends use both forms.</summary>
+    public static bool DeclaresHttp2(ServicePort port)
+    {
+        if (!string.IsNullOrEmpty(port.AppProtocol))
+            return port.AppProtocol is "kubernetes.io/h2c" || port.AppProtocol.Equals("http2", StringComparison.OrdinalIgnoreCase)
+                || port.AppProtocol.Equals("grpc", StringComparison.OrdinalIgnoreCase);
+        var name = port.Name ?? "";
+        var dash = name.IndexOf('-');
+        var protocol = dash < 0 ? name : name[..dash];
+        return protocol.Equals("http2", StringComparison.OrdinalIgnoreCase) || protocol.Equals("grpc", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary><c>name.ns</c>, <c>name.ns.svc</c> or <c>name.ns.svc.&lt;domain&gt;</c>.</summary>

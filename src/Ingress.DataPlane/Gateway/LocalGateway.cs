@@ -222,7 +222,9 @@ public sealed partial class LocalGateway : IAsyncDisposable
             if (feature is not null) feature.RawTarget = newPath + request.QueryString.Value;
             request.Path = newPath;
         }
-        var transform = new ForwardRequest { Host = route.AuthorityRewrite };
+        // An HTTP/2 Service port gets h2c whatever the client spoke (basics/http2: HTTP/1.1 in, h2c out); others
+        // follow the client, so a gRPC client's h2c stays h2c.
+        var transform = new ForwardRequest { Host = route.AuthorityRewrite, Protocol = resolved.Http2 ? UpstreamProtocol.Http2 : null };
 
         using var deadline = new RequestDeadline(new RequestTimeouts(route.Timeout, TimeSpan.Zero, TimeSpan.Zero), context.RequestAborted);
         var start = Random.Shared.Next(resolved.Addresses.Count);

@@ -161,8 +161,11 @@ public sealed partial class Replica : IAsyncDisposable
         env["USER_PORT"] = AppEndpoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         env["SERVING_POD"] = _spec.PodName;
         env["SERVING_POD_IP"] = Address.ToString();
-        if (env.TryGetValue("SERVING_READINESS_PROBE", out var probe) && probe.Length > 0)
-            env["SERVING_READINESS_PROBE"] = RewriteProbe(probe, _spec.UserPort, AppEndpoint);
+        // A template without Knative's queue-proxy container (a plain Deployment) gets Knative's default, TCP on the
+        // user port, aimed like any other at where the app listens (the default's 127.0.0.1 is not the pod address).
+        var probe = env.GetValueOrDefault("SERVING_READINESS_PROBE");
+        if (string.IsNullOrEmpty(probe)) probe = "{\"tcpSocket\":{\"port\":0}}";
+        env["SERVING_READINESS_PROBE"] = RewriteProbe(probe, _spec.UserPort, AppEndpoint);
         try
         {
             return QueueProxyOptions.FromEnvironment(env.GetValueOrDefault) with

@@ -26,8 +26,9 @@ public interface ILocalApp : IAsyncDisposable
 /// </summary>
 public static class SampleApps
 {
-    /// <summary>The sample names recognised.</summary>
-    public static IReadOnlyList<string> Known { get; } = ["helloworld-go", "autoscale-go", "rest-api-go", "simple-app"];
+    /// <summary>The sample names recognised: Knative's samples, then networking's conformance test images
+    /// (<see cref="TestImages"/>).</summary>
+    public static IReadOnlyList<string> Known { get; } = ["helloworld-go", "autoscale-go", "rest-api-go", "simple-app", .. TestImages.Known];
 
     /// <summary>The sample name an image refers to, or null when it is not a known sample.</summary>
     public static string? SampleName(string image)
@@ -50,6 +51,7 @@ public static class SampleApps
     {
         var name = SampleName(image);
         if (name is null) return null;
+        if (TestImages.TryCreate(name, env, port, address ?? IPAddress.Loopback, log) is { } testImage) return testImage;
         RequestDelegate handler = name switch
         {
             "helloworld-go" => HelloWorld(env),
