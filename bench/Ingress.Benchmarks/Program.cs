@@ -4,5 +4,11 @@ namespace Ingress.Benchmarks;
 
 public static class Program
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    public static int Main(string[] args)
+    {
+        // Single-shot end-to-end runs (seconds each) that BenchmarkDotNet's repetitions would make impractical here.
+        if (args.FirstOrDefault() == "serving-scale") return ServingScale.MainAsync(args).GetAwaiter().GetResult();
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
 }

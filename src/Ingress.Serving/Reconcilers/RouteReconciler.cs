@@ -107,8 +107,9 @@ public sealed partial class RouteReconciler(ServingContext ctx) : IKindReconcile
             }
             result.Add((tags[i], service, endpoints));
         }
-        var owned = ctx.CoreServices.List(ns, LabelSelector.FromEquality(new Dictionary<string, string> { [Keys.RouteLabel] = name }))
-            .Where(s => Meta.IsControlledBy(s, Meta.Uid(route)));
+        // By the owner index, not a label scan of the namespace's Services (quadratic with many Routes).
+        var owned = ctx.CoreServices.ListByOwner(Meta.Uid(route))
+            .Where(s => Meta.Namespace(s) == ns && Meta.Labels(s).GetValueOrDefault(Keys.RouteLabel) == name && Meta.IsControlledBy(s, Meta.Uid(route)));
         foreach (var stale in PlaceholderServices.Stale(owned, desiredServices))
             await ctx.For(ServingKinds.CoreServices).DeleteAsync(ns, stale, ct: ct).ConfigureAwait(false);
         return result;
@@ -204,8 +205,12 @@ public sealed partial class RouteReconciler(ServingContext ctx) : IKindReconcile
         var name = Meta.Name(route);
         var configs = tc.ReferencedConfigurations.ToHashSet(StringComparer.Ordinal);
         var revisions = tc.RevisionTargets.Select(t => t.RevisionName).ToHashSet(StringComparer.Ordinal);
-        bool Lists(JsonObject o) => (Labeler.UpdateRoutes(Meta.Annotations(o).GetValueOrDefault(Keys.RoutesAnnotation), name, false) ?? "")
-            != (Meta.Annotations(o).GetValueOrDefault(Keys.RoutesAnnotation) ?? "");
+        // Every Configuration and Revision of the namespace is looked at, so the cheap test (does the raw annotation
+        // mention the name at all) comes first: without it a namespace of N Routes costs N² annotation maps.
+        bool Lists(JsonObject o) =>
+            o["metadata"]?["annotations"]?[Keys.RoutesAnnotation] is JsonValue raw && raw.TryGetValue<string>(out var routes)
+            && routes.Contains(name, StringComparison.Ordinal)
+            && (Labeler.UpdateRoutes(routes, name, false) ?? "") != routes;
         foreach (var cfg in ctx.Configurations.List(ns).Where(c => configs.Contains(Meta.Name(c)) || Lists(c)))
         {
             var m = Labeler.ForConfiguration(cfg, name, configs.Contains(Meta.Name(cfg)));
