@@ -80,6 +80,9 @@ public sealed partial class ServingControllers : IAsyncDisposable
         var deployments = I(ServingKinds.Deployments);
         var coreServices = I(ServingKinds.CoreServices);
         var configMaps = informers.Dynamic(ResourceDescriptor.ConfigMaps, new InformerScope(options.SystemNamespace));
+        var certificates = I(ServingKinds.Certificates);
+        // Only Endpoints a Route made (its placeholder for a load balancer IP carries the route label): never all of them.
+        var endpoints = informers.Dynamic(ServingKinds.Endpoints, new InformerScope(LabelSelector: Keys.RouteLabel));
 
         var store = new ConfigStore(loggerFactory.CreateLogger<ConfigStore>());
         var events = new EventRecorder(client, options.EventComponent);
@@ -103,6 +106,8 @@ public sealed partial class ServingControllers : IAsyncDisposable
             PodAutoscalers = pas.Lister,
             Deployments = deployments.Lister,
             CoreServices = coreServices.Lister,
+            Certificates = certificates.Lister,
+            PlaceholderEndpoints = endpoints.Lister,
         };
 
         Controller Make(string name, SharedInformer<JsonObject> informer, ResourceDescriptor resource, IKindReconciler<JsonObject> reconciler)
@@ -127,6 +132,15 @@ public sealed partial class ServingControllers : IAsyncDisposable
         ingresses.AddEventHandler(route.EnqueueControllerOfHandler<JsonObject>("Route", serving));
         coreServices.AddEventHandler(route.EnqueueControllerOfHandler<JsonObject>("Route", serving));
         ingresses.AddEventHandler(domainMapping.EnqueueControllerOfHandler<JsonObject>("DomainMapping", serving));
+        certificates.AddEventHandler(route.EnqueueControllerOfHandler<JsonObject>("Route", serving));
+        certificates.AddEventHandler(domainMapping.EnqueueControllerOfHandler<JsonObject>("DomainMapping", serving));
+        endpoints.AddEventHandler(route.EnqueueControllerOfHandler<JsonObject>("Route", serving));
+        // A namespace wildcard Certificate appearing or turning Ready changes which certificate the namespace's Routes use.
+        certificates.AddEventHandler(OnChange(h =>
+        {
+            if (!h.Labels.ContainsKey(Resources.CertificateKeys.WildcardDomainLabel)) return;
+            foreach (var r in routes.Lister.List(h.Namespace)) route.Enqueue(ObjectKeyOf(r));
+        }));
 
         // Routes track the Configurations and Revisions their traffic names (upstream's tracker, by a scan of
         // the namespace's Routes: a namespace holds few Routes).

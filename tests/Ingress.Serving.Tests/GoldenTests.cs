@@ -151,7 +151,7 @@ public class GoldenTests
             case "configuration-status":
                 return RunConfigurationStatus(docs);
             default:
-                throw new InvalidOperationException($"unknown golden builder {builder}");
+                return TlsGolden.Run(builder, config, docs) ?? throw new InvalidOperationException($"unknown golden builder {builder}");
         }
     }
 

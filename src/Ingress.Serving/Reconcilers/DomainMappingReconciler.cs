@@ -30,7 +30,23 @@ public sealed class DomainMappingReconciler(ServingContext ctx) : IKindReconcile
 
         var (url, resolveError) = Resolve(dm);
         var existing = ctx.Ingresses.Get(ns, name);
-        var (desired, error) = DomainMappingStatus.Compute(config, dm, now, claim, url, resolveError, existing);
+        // §7.2 step 5: the mapping's own Certificate once the domain is claimed, unless a Secret is given or TLS is off.
+        JsonObject? certificate = null;
+        if (DomainMappingStatus.DecideClaim(config, dm, claim) == ClaimAction.Claimed && DomainMappingStatus.NeedsCertificate(config, dm))
+        {
+            var desiredCert = DomainMappingStatus.MakeCertificate(config, dm);
+            var existingCert = ctx.Certificates.Get(ns, Meta.Name(desiredCert));
+            if (existingCert is not null && !Meta.IsControlledBy(existingCert, Meta.Uid(dm)))
+            {
+                DomainMappingStatus.Compute(config, dm, now, claim, url, resolveError, existing);
+                var (message, certError) = DomainMappingStatus.CertificateNotOwned(dm, Meta.Name(desiredCert));
+                var cmCert = new StatusConditions(Json.EnsureObj(dm, "status"), now, "Ready", StatusConditions.DomainMappingDependents);
+                cmCert.MarkFalse("CertificateProvisioned", "CertificateNotOwned", message);
+                throw new PermanentReconcileException(certError);
+            }
+            certificate = await Children.EnsureAsync(ctx, ServingKinds.Certificates, existingCert, desiredCert, _log, ct).ConfigureAwait(false);
+        }
+        var (desired, error) = DomainMappingStatus.Compute(config, dm, now, claim, url, resolveError, existing, certificate);
         if (desired is null)
             throw new InvalidOperationException(error ?? "domain mapping could not be resolved");
         if (existing is not null && !Meta.IsControlledBy(existing, Meta.Uid(dm)))

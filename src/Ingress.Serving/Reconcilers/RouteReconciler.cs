@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Ingress.Kube.Cache;
 using Ingress.Kube.Controller;
+using Ingress.Serving.Config;
 using Ingress.Serving.Domains;
 using Ingress.Serving.Resources;
 using Ingress.Serving.Status;
@@ -11,7 +12,7 @@ namespace Ingress.Serving.Reconcilers;
 
 /// <summary>Route → placeholder Services + KIngress (§3, §5): traffic resolution, tags, status.traffic with
 /// per-tag URLs, address and URL; IngressReady follows the KIngress's Ready written by the networking reconciler.</summary>
-public sealed class RouteReconciler(ServingContext ctx) : IKindReconciler<JsonObject>
+public sealed partial class RouteReconciler(ServingContext ctx) : IKindReconciler<JsonObject>
 {
     public const string ControllerName = "route";
     private readonly ILogger _log = ctx.LoggerFactory.CreateLogger("Ingress.Serving.Route");
@@ -41,28 +42,16 @@ public sealed class RouteReconciler(ServingContext ctx) : IKindReconciler<JsonOb
             return ReconcileResult.Done; // waiting for a Configuration/Revision: their events re-enqueue this Route
         }
 
-        // Placeholder Services: one per traffic name, so the cluster DNS names resolve.
-        var desiredServices = PlaceholderServices.Make(config, route, tc, existingIngress);
-        foreach (var desired in desiredServices)
-        {
-            var existing = ctx.CoreServices.Get(ns, Meta.Name(desired));
-            if (PlaceholderServices.NotOwnedMessage(route, existing) is { } notOwned)
-            {
-                var cm = new StatusConditions(Json.EnsureObj(route, "status"), now, "Ready", StatusConditions.RouteDependents);
-                cm.MarkFalse("IngressReady", "NotOwned", notOwned);
-                throw new PermanentReconcileException(notOwned);
-            }
-            await Children.EnsureAsync(ctx, ServingKinds.CoreServices, existing, desired, _log, ct).ConfigureAwait(false);
-        }
-        var owned = ctx.CoreServices.List(ns, LabelSelector.FromEquality(new Dictionary<string, string> { [Keys.RouteLabel] = name }))
-            .Where(s => Meta.IsControlledBy(s, Meta.Uid(route)));
-        foreach (var stale in PlaceholderServices.Stale(owned, desiredServices))
-            await ctx.For(ServingKinds.CoreServices).DeleteAsync(ns, stale, ct: ct).ConfigureAwait(false);
+        // Placeholder Services: one per traffic name, so the cluster DNS names resolve (pointed at the load
+        // balancer once the KIngress has one, below).
+        var placeholders = await EnsurePlaceholdersAsync(config, route, tc, now, ct).ConfigureAwait(false);
 
         JsonObject desiredIngress;
+        RouteTlsOutcome tls;
         try
         {
-            desiredIngress = IngressResources.MakeIngress(config, route, tc, visibility, rollout: rollout);
+            tls = await ReconcileTlsAsync(config, route, tc, visibility, now, ct).ConfigureAwait(false);
+            desiredIngress = IngressResources.MakeIngress(config, route, tc, visibility, tls.Tls, rollout, tls.Challenges);
         }
         catch (Exception e) when (e is DomainNameException or HttpOptionException)
         {
@@ -78,10 +67,133 @@ public sealed class RouteReconciler(ServingContext ctx) : IKindReconciler<JsonOb
         }
         var ingress = await Children.EnsureAsync(ctx, ServingKinds.Ingresses, existingIngress, desiredIngress, _log, ct).ConfigureAwait(false);
         // Status again against the KIngress as written: a spec change bumps its generation, so IngressReady
-        // waits for the networking reconciler to observe it.
-        RouteStatus.Compute(config, route, now, tc, trafficError, visibility, ingress, rollout);
+        // waits for the networking reconciler to observe it. The TLS outcome is replayed on the fresh URLs.
+        RouteStatus.Compute(config, route, now, tc, trafficError, visibility, ingress, rollout, tls);
+        await UpdatePlaceholdersAsync(config, route, placeholders, ingress, ct).ConfigureAwait(false);
         return requeueAfter is { } after ? ReconcileResult.After(after) : ReconcileResult.Done;
     }
+
+    /// <summary>§5.1 step 5, before the KIngress: a placeholder per traffic name is created when absent (ExternalName
+    /// to the name's host); one held by an object we do not control (Service or Endpoints) stops the reconcile;
+    /// placeholders no longer needed are deleted. Returns (traffic name, Service, Endpoints) for the update after
+    /// the KIngress.</summary>
+    private async Task<List<(string Tag, JsonObject Service, JsonObject? Endpoints)>> EnsurePlaceholdersAsync(
+        ServingConfig config, JsonObject route, TrafficConfig tc, DateTimeOffset now, CancellationToken ct)
+    {
+        var ns = Meta.Namespace(route);
+        var name = Meta.Name(route);
+        var desiredServices = PlaceholderServices.Make(config, route, tc);
+        var tags = PlaceholderServices.Names(tc).ToList();
+        var result = new List<(string, JsonObject, JsonObject?)>();
+        for (var i = 0; i < desiredServices.Count; i++)
+        {
+            var desired = desiredServices[i];
+            var existing = ctx.CoreServices.Get(ns, Meta.Name(desired));
+            if (PlaceholderServices.NotOwnedMessage(route, existing) is { } notOwned)
+            {
+                var cm = new StatusConditions(Json.EnsureObj(route, "status"), now, "Ready", StatusConditions.RouteDependents);
+                cm.MarkFalse("IngressReady", "NotOwned", notOwned);
+                throw new PermanentReconcileException(notOwned);
+            }
+            var service = existing ?? await Children.EnsureAsync(ctx, ServingKinds.CoreServices, null, desired, _log, ct).ConfigureAwait(false);
+            var endpoints = ctx.PlaceholderEndpoints.Get(ns, Meta.Name(desired));
+            if (PlaceholderServices.EndpointsNotOwnedMessage(route, endpoints) is { } endpointsNotOwned)
+            {
+                var cm = new StatusConditions(Json.EnsureObj(route, "status"), now, "Ready", StatusConditions.RouteDependents);
+                cm.MarkFalse("IngressReady", "NotOwned", endpointsNotOwned);
+                throw new PermanentReconcileException($"route: \"{name}\" does not own Endpoints: \"{Meta.Name(desired)}\"");
+            }
+            result.Add((tags[i], service, endpoints));
+        }
+        // By the owner index, not a label scan of the namespace's Services (quadratic with many Routes).
+        var owned = ctx.CoreServices.ListByOwner(Meta.Uid(route))
+            .Where(s => Meta.Namespace(s) == ns && Meta.Labels(s).GetValueOrDefault(Keys.RouteLabel) == name && Meta.IsControlledBy(s, Meta.Uid(route)));
+        foreach (var stale in PlaceholderServices.Stale(owned, desiredServices))
+            await ctx.For(ServingKinds.CoreServices).DeleteAsync(ns, stale, ct: ct).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary>§5.1 step 5, after the KIngress: each placeholder follows the load balancer (IP → headless Service and
+    /// Endpoints; domain → ExternalName; meshOnly → ClusterIP). A form the API cannot update into is recreated.</summary>
+    private async Task UpdatePlaceholdersAsync(ServingConfig config, JsonObject route, List<(string Tag, JsonObject Service, JsonObject? Endpoints)> placeholders,
+        JsonObject ingress, CancellationToken ct)
+    {
+        var services = ctx.For(ServingKinds.CoreServices);
+        var endpointsClient = ctx.For(ServingKinds.Endpoints);
+        foreach (var (tag, from, fromEndpoints) in placeholders)
+        {
+            var to = PlaceholderServices.ForLoadBalancer(config, route, tag, ingress, PlaceholderServices.IsClusterLocalService(from));
+            if (to is null) continue; // no load balancer yet: the Service keeps the route's own host
+            var (change, write) = PlaceholderServices.DecideServiceChange(from, to.Service);
+            if (change == PlaceholderChange.Update)
+                await services.UpdateAsync(write, ct: ct).ConfigureAwait(false);
+            else if (change == PlaceholderChange.Recreate)
+            {
+                await services.DeleteAsync(Meta.Namespace(from), Meta.Name(from), ct: ct).ConfigureAwait(false);
+                await services.CreateAsync(write, ct: ct).ConfigureAwait(false);
+            }
+            switch (PlaceholderServices.DecideEndpointsChange(fromEndpoints, to.Endpoints))
+            {
+                case EndpointsChange.Create:
+                    await endpointsClient.CreateAsync(to.Endpoints!, ct: ct).ConfigureAwait(false);
+                    break;
+                case EndpointsChange.Update:
+                    var copy = (JsonObject)fromEndpoints!.DeepClone();
+                    copy["subsets"] = to.Endpoints!["subsets"]!.DeepClone();
+                    await endpointsClient.UpdateAsync(copy, ct: ct).ConfigureAwait(false);
+                    break;
+                case EndpointsChange.Delete:
+                    await endpointsClient.DeleteAsync(Meta.Namespace(fromEndpoints!), Meta.Name(fromEndpoints!), ct: ct).ConfigureAwait(false);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>§5.4: external-domain Certificates (or a covering namespace wildcard Certificate) and cluster-local
+    /// ones are created or updated; orphans of an enabled type are deleted; the result is the TLS outcome.
+    /// A Certificate name held by an object we do not control marks CertificateNotOwned and stops the reconcile.</summary>
+    private async Task<RouteTlsOutcome> ReconcileTlsAsync(ServingConfig config, JsonObject route, TrafficConfig tc,
+        IReadOnlyDictionary<string, Visibility> visibility, DateTimeOffset now, CancellationToken ct)
+    {
+        var ns = Meta.Namespace(route);
+        var wildcards = config.Network.ExternalDomainTls
+            ? ctx.Certificates.List(ns, LabelSelector.FromEquality(new Dictionary<string, string>
+                { [CertificateKeys.WildcardDomainLabel] = RouteTls.RouteDomain(config, route) }))
+            : [];
+        var plan = RouteTls.Plan(config, route, tc, visibility, wildcards);
+        var external = new List<JsonObject>();
+        foreach (var request in plan.External)
+            external.Add(request.Wildcard ?? await EnsureCertificateAsync(route, request.Desired, now, ct).ConfigureAwait(false));
+        var local = new List<JsonObject>();
+        foreach (var request in plan.ClusterLocal)
+            local.Add(await EnsureCertificateAsync(route, request.Desired, now, ct).ConfigureAwait(false));
+        if (plan.ExternalEnabled || plan.ClusterLocalEnabled)
+        {
+            var labelled = ctx.Certificates.List(ns, LabelSelector.FromEquality(new Dictionary<string, string> { [Keys.RouteLabel] = Meta.Name(route) }));
+            foreach (var orphan in RouteTls.Orphans(plan, labelled))
+            {
+                await ctx.For(ServingKinds.Certificates).DeleteAsync(ns, Meta.Name(orphan), ct: ct).ConfigureAwait(false);
+                LogOrphanDeleted(_log, ns + "/" + Meta.Name(orphan));
+            }
+        }
+        return RouteTls.Resolve(config, plan, external, local);
+    }
+
+    private async Task<JsonObject> EnsureCertificateAsync(JsonObject route, JsonObject desired, DateTimeOffset now, CancellationToken ct)
+    {
+        var existing = ctx.Certificates.Get(Meta.Namespace(desired), Meta.Name(desired));
+        if (existing is not null && !Meta.IsControlledBy(existing, Meta.Uid(route)))
+        {
+            var (message, error) = RouteTls.NotOwned(route, "*v1.Route", Meta.Name(desired));
+            var cm = new StatusConditions(Json.EnsureObj(route, "status"), now, "Ready", StatusConditions.RouteDependents);
+            cm.MarkFalse("CertificateProvisioned", "CertificateNotOwned", message);
+            throw new PermanentReconcileException(error);
+        }
+        return await Children.EnsureAsync(ctx, ServingKinds.Certificates, existing, desired, _log, ct).ConfigureAwait(false);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deleted orphaned Knative Certificate {knative_dev_key}")]
+    private static partial void LogOrphanDeleted(ILogger logger, string knative_dev_key);
 
     /// <summary>The labeler (§0, upstream's labeler controller): Configurations and Revisions the Route's traffic
     /// names list it in their routes annotation (Revisions turn routingState active); once the Route is resolved,

@@ -27,6 +27,8 @@ public static class ServingKinds
     public static readonly ResourceDescriptor PodAutoscalers = TypedKinds.Descriptor<Api.Autoscaling.V1Alpha1.PodAutoscaler>();
     public static readonly ResourceDescriptor Deployments = TypedKinds.Descriptor<Api.Apps.V1.Deployment>();
     public static readonly ResourceDescriptor CoreServices = TypedKinds.Descriptor<Api.Core.V1.Service>();
+    public static readonly ResourceDescriptor Certificates = TypedKinds.Descriptor<Api.Networking.V1Alpha1.Certificate>();
+    public static readonly ResourceDescriptor Endpoints = new("", "v1", "endpoints", true, "Endpoints");
 }
 
 /// <summary>What every serving reconciler reads (listers, config, clock) and writes with (client, events).</summary>
@@ -52,6 +54,10 @@ public sealed class ServingContext
     public required Lister<JsonObject> PodAutoscalers { get; init; }
     public required Lister<JsonObject> Deployments { get; init; }
     public required Lister<JsonObject> CoreServices { get; init; }
+    /// <summary>Knative Certificates (Route and DomainMapping TLS, namespace wildcard certificates).</summary>
+    public required Lister<JsonObject> Certificates { get; init; }
+    /// <summary>Endpoints labelled <c>serving.knative.dev/route</c> only: the placeholder Endpoints of a load balancer IP.</summary>
+    public required Lister<JsonObject> PlaceholderEndpoints { get; init; }
 
     public ResourceClient<JsonObject> For(ResourceDescriptor resource) => Client.Dynamic(resource);
 }

@@ -53,9 +53,18 @@ public static class IngressResources
     /// <summary>The KIngress of a Route. <paramref name="tls"/> is the TLS list (§5.4; empty when TLS is off).
     /// Throws <see cref="DomainNameException"/> or <see cref="HttpOptionException"/>.</summary>
     public static JsonObject MakeIngress(ServingConfig config, JsonObject route, TrafficConfig tc,
-        IReadOnlyDictionary<string, Visibility> visibility, JsonArray? tls = null, Rollout? rollout = null)
+        IReadOnlyDictionary<string, Visibility> visibility, JsonArray? tls = null, Rollout? rollout = null,
+        IReadOnlyList<JsonObject>? acmeChallenges = null)
     {
         rollout ??= TrafficBuilder.BuildRollout(tc);
+        // ACME HTTP01 challenge paths go first on the single-host ExternalIP rule of their host; a challenge for a
+        // host without such a rule is ignored, as upstream.
+        var acmeByHost = new Dictionary<string, List<JsonObject>>(StringComparer.Ordinal);
+        foreach (var challenge in acmeChallenges ?? [])
+        {
+            var host = CertificateResources.ChallengeHost(challenge);
+            (acmeByHost.TryGetValue(host, out var l) ? l : acmeByHost[host] = []).Add(CertificateResources.MakeAcmePath(challenge));
+        }
         var routeMeta = TrafficBuilder.RouteMeta(route);
         var ns = routeMeta.Namespace;
         var encryption = config.Network.SystemInternalTls == EncryptionMode.Enabled;
@@ -93,6 +102,8 @@ public static class IngressResources
                         basePath["appendHeaders"] = headers;
                     }
                     paths.Add(basePath);
+                    if (vis == Visibility.ExternalIP && hosts.Count == 1 && acmeByHost.TryGetValue(hosts[0], out var acme))
+                        for (var i = acme.Count - 1; i >= 0; i--) paths.Insert(0, acme[i].DeepClone());
                     rules.Add(new JsonObject
                     {
                         ["hosts"] = new JsonArray(hosts.Select(h => (JsonNode)JsonValue.Create(h)).ToArray()),
@@ -163,7 +174,7 @@ public static class IngressResources
     /// <summary>The KIngress of a DomainMapping (§7.3). <paramref name="targetHost"/> is the resolved
     /// cluster-local host of the reference and <paramref name="backendName"/> its Service name.</summary>
     public static JsonObject MakeDomainMappingIngress(ServingConfig config, JsonObject domainMapping, string targetHost,
-        string backendName, JsonArray? tls = null)
+        string backendName, JsonArray? tls = null, IReadOnlyList<JsonObject>? acmeChallenges = null)
     {
         var name = Meta.Name(domainMapping);
         var ns = Meta.Namespace(domainMapping);
@@ -198,6 +209,21 @@ public static class IngressResources
                 },
             }),
         };
+        // ACME challenges: for the mapped host, a path before the traffic path; for another host (e.g. a
+        // shortened name), an ExternalIP rule of its own.
+        var rules = (JsonArray)spec["rules"]!;
+        foreach (var challenge in acmeChallenges ?? [])
+        {
+            var host = CertificateResources.ChallengeHost(challenge);
+            if (host == name) ((JsonArray)rules[0]!["http"]!["paths"]!).Insert(0, CertificateResources.MakeAcmePath(challenge));
+            else
+                rules.Add(new JsonObject
+                {
+                    ["hosts"] = new JsonArray(host),
+                    ["visibility"] = "ExternalIP",
+                    ["http"] = new JsonObject { ["paths"] = new JsonArray(CertificateResources.MakeAcmePath(challenge)) },
+                });
+        }
         if (tls is { Count: > 0 }) spec["tls"] = tls.DeepClone();
         if (HttpOption(config, dmAnnotations) is { } opt) spec["httpOption"] = opt;
         return new JsonObject

@@ -64,10 +64,54 @@ public static class DomainMappingStatus
         return (host, parts[0], null);
     }
 
+    /// <summary>Whether the reconciler must ensure the mapping's own Certificate (§7.2 step 5): no BYO secret and
+    /// external-domain TLS on for it.</summary>
+    public static bool NeedsCertificate(ServingConfig config, JsonObject dm) =>
+        Json.Str(Json.Obj(Json.Obj(dm, "spec"), "tls"), "secretName").Length == 0
+        && CertificateResources.ExternalDomainTlsEnabled(config, Meta.Annotations(dm));
+
+    /// <summary>The desired Certificate of the mapping (class from config-network only, as upstream).</summary>
+    public static JsonObject MakeCertificate(ServingConfig config, JsonObject dm) =>
+        CertificateResources.MakeDomainMappingCertificate(dm, config.Network.DefaultCertificateClass);
+
+    /// <summary>Condition message and reconcile error when the Certificate's name is held by an object we do not control.</summary>
+    public static (string Message, string Error) CertificateNotOwned(JsonObject dm, string certName) =>
+        RouteTls.NotOwned(dm, "*v1beta1.DomainMapping", certName);
+
+    /// <summary>The mapping's Certificate as it is in the cluster: https URL; ready → TLS entry for the domain;
+    /// else plain HTTP kept (http-protocol Enabled: HTTPDowngrade) or CertificateNotReady, and its challenges routed.</summary>
+    private static JsonArray? ApplyCertificate(ServingConfig config, StatusConditions cm, JsonObject status, JsonObject dm,
+        JsonObject cert, out List<JsonObject>? challenges)
+    {
+        challenges = null;
+        var name = Meta.Name(dm);
+        void SetScheme(string scheme)
+        {
+            var url = scheme + "://" + name;
+            status["url"] = url;
+            status["address"] = new JsonObject { ["url"] = url };
+        }
+        SetScheme("https");
+        if (CertificateResources.IsReady(cert))
+        {
+            cm.MarkTrue("CertificateProvisioned");
+            return [CertificateResources.MakeIngressTls(cert, [name])];
+        }
+        if (config.Network.HttpProtocol == HttpProtocol.Enabled)
+        {
+            SetScheme("http");
+            cm.MarkTrueWithReason("CertificateProvisioned", "HTTPDowngrade", $"Certificate {Meta.Name(cert)} is not ready downgrade HTTP.");
+        }
+        else
+            cm.MarkUnknown("CertificateProvisioned", "CertificateNotReady", $"Certificate {Meta.Name(cert)} is not ready.");
+        challenges = CertificateResources.SortChallenges(CertificateResources.Challenges(cert));
+        return null;
+    }
+
     /// <summary>Status for everything up to the KIngress: generation check, URL, ingress class, claim, TLS
     /// (BYO secret or disabled), reference. Returns the KIngress to write, or null and the error.</summary>
     public static (JsonObject? Ingress, string? Error) Compute(ServingConfig config, JsonObject dm, DateTimeOffset now,
-        JsonObject? claim, string? resolvedUrl, string? resolveError, JsonObject? existingIngress)
+        JsonObject? claim, string? resolvedUrl, string? resolveError, JsonObject? existingIngress, JsonObject? certificate = null)
     {
         var status = Json.EnsureObj(dm, "status");
         var cm = new StatusConditions(status, now, "Ready", StatusConditions.DomainMappingDependents);
@@ -85,13 +129,16 @@ public static class DomainMappingStatus
         if (ApplyClaim(cm, dm, DecideClaim(config, dm, claim), claim) is { } claimError) return (null, claimError);
 
         JsonArray? tls = null;
+        List<JsonObject>? challenges = null;
         if (secret.Length > 0)
         {
             tls = [new JsonObject { ["hosts"] = new JsonArray(Meta.Name(dm)), ["secretName"] = secret, ["secretNamespace"] = Meta.Namespace(dm) }];
             cm.MarkTrueWithReason("CertificateProvisioned", "CertificateExternallyProvided", "TLS certificate was provided externally");
         }
-        else if (!config.Network.ExternalDomainTls)
+        else if (!CertificateResources.ExternalDomainTlsEnabled(config, Meta.Annotations(dm)))
             cm.MarkTrueWithReason("CertificateProvisioned", "TLSNotEnabled", "external-domain-tls is not enabled");
+        else if (certificate is not null)
+            tls = ApplyCertificate(config, cm, status, dm, certificate, out challenges);
 
         if (resolveError is not null || resolvedUrl is null)
         {
@@ -105,7 +152,7 @@ public static class DomainMappingStatus
             return (null, err);
         }
         cm.MarkTrue("ReferenceResolved");
-        var ingress = IngressResources.MakeDomainMappingIngress(config, dm, host, backend, tls);
+        var ingress = IngressResources.MakeDomainMappingIngress(config, dm, host, backend, tls, challenges);
         RouteStatus.PropagateIngress(cm, existingIngress);
         return (ingress, null);
     }

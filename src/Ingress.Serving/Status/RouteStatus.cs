@@ -20,7 +20,7 @@ public static class RouteStatus
     /// error; <paramref name="ingress"/> the existing or just-written KIngress (null if none).</summary>
     public static Result Compute(ServingConfig config, JsonObject route, DateTimeOffset now, TrafficConfig tc,
         TrafficTargetError? trafficError, IReadOnlyDictionary<string, Visibility> visibility, JsonObject? ingress,
-        Rollout? rollout = null)
+        Rollout? rollout = null, RouteTlsOutcome? tls = null)
     {
         var status = Json.EnsureObj(route, "status");
         var cm = new StatusConditions(status, now, "Ready", StatusConditions.RouteDependents);
@@ -65,12 +65,10 @@ public static class RouteStatus
         cm.MarkTrue("AllTrafficAssigned");
         status["address"] = new JsonObject { ["url"] = "http://" + DomainNames.ClusterLocalHost(Meta.Name(route), Meta.Namespace(route)) };
 
-        // TLS: only the disabled / cluster-local-only outcomes are decided here (certificates are not built yet).
-        var allLocal = visibility.Values.All(v => v == Visibility.ClusterLocal) && mainVisibility == Visibility.ClusterLocal;
-        if (!config.Network.ExternalDomainTls || ExternalTlsDisabledByAnnotation(Meta.Annotations(route)))
-            cm.MarkTrueWithReason("CertificateProvisioned", "TLSNotEnabled", "external-domain-tls is not enabled");
-        else if (allLocal)
-            cm.MarkTrueWithReason("CertificateProvisioned", "TLSNotEnabled", "TLS is not enabled for cluster-local");
+        // TLS: with the certificates' outcome (RouteTls) its replay; without one (first pass, pure callers) only the
+        // disabled / cluster-local-only outcomes, and nothing when cluster-local-domain-tls decides the condition.
+        if (tls is not null) tls.Apply(cm, status);
+        else if (config.Network.ClusterLocalDomainTls != EncryptionMode.Enabled) MarkTlsNotEnabled(cm, config, route, visibility, mainVisibility);
 
         // As upstream: while a rollout is in progress the KIngress's Ready is not copied (an observed generation still is).
         var rolling = rollout is { InProgress: true };
@@ -80,6 +78,16 @@ public static class RouteStatus
             cm.MarkUnknown("IngressReady", "RolloutInProgress", "A gradual rollout of the latest revision(s) is in progress.");
         status["observedGeneration"] = generation;
         return new Result(true, null);
+    }
+
+    private static void MarkTlsNotEnabled(StatusConditions cm, ServingConfig config, JsonObject route,
+        IReadOnlyDictionary<string, Visibility> visibility, Visibility mainVisibility)
+    {
+        var allLocal = visibility.Values.All(v => v == Visibility.ClusterLocal) && mainVisibility == Visibility.ClusterLocal;
+        if (!config.Network.ExternalDomainTls || ExternalTlsDisabledByAnnotation(Meta.Annotations(route)))
+            cm.MarkTrueWithReason("CertificateProvisioned", "TLSNotEnabled", "external-domain-tls is not enabled");
+        else if (allLocal)
+            cm.MarkTrueWithReason("CertificateProvisioned", "TLSNotEnabled", "TLS is not enabled for cluster-local");
     }
 
     /// <summary>The per-route opt-out of external TLS (current key and legacy aliases).</summary>
