@@ -78,7 +78,7 @@ internal static class TlsGolden
             if (first.ReconcileError is not null) output.Add(new JsonObject { ["reconcileError"] = first.ReconcileError });
             return output;
         }
-        var cm = new ConditionManager(Json.EnsureObj(route, "status"), Now, "Ready", ConditionManager.RouteDependents);
+        var cm = new StatusConditions(Json.EnsureObj(route, "status"), Now, "Ready", StatusConditions.RouteDependents);
 
         RouteTlsPlan plan;
         try
@@ -169,7 +169,7 @@ internal static class TlsGolden
             {
                 DomainMappingStatus.Compute(config, dm, Now, claim, url, resolveError, existingIngress);
                 var (message, error) = DomainMappingStatus.CertificateNotOwned(dm, Meta.Name(desired));
-                new ConditionManager(Json.EnsureObj(dm, "status"), Now, "Ready", ConditionManager.DomainMappingDependents)
+                new StatusConditions(Json.EnsureObj(dm, "status"), Now, "Ready", StatusConditions.DomainMappingDependents)
                     .MarkFalse("CertificateProvisioned", "CertificateNotOwned", message);
                 output.Add(new JsonObject { ["reconcileError"] = error });
                 return output;
@@ -181,7 +181,7 @@ internal static class TlsGolden
         if (ingress is not null)
         {
             var stored = Ensure(existingIngress, ingress);
-            RouteStatus.PropagateIngress(new ConditionManager(Json.EnsureObj(dm, "status"), Now, "Ready", ConditionManager.DomainMappingDependents), stored);
+            RouteStatus.PropagateIngress(new StatusConditions(Json.EnsureObj(dm, "status"), Now, "Ready", StatusConditions.DomainMappingDependents), stored);
             output.Add(stored);
         }
         if (computeError is not null) output.Add(new JsonObject { ["reconcileError"] = computeError });
