@@ -105,10 +105,11 @@ public static class ProxyLoadGenerator
     }
 
     /// <summary>
-    /// <c>latency --target name=url [--target name=url ...] --rate 1000 --duration 10 --warmup 3 --slice 1 [--host H]</c>:
-    /// one constant-rate stream whose requests go to one target per time slice, round robin (slice 1 s: seconds
-    /// 0, 4, 8 ... to the first target, 1, 5, 9 ... to the second ...). Every target thus sees the same machine in
-    /// the same minute, which is what makes "added latency over direct" meaningful on a shared, noisy machine.
+    /// <c>latency --target name=url [--target name=url ...] --rate 1000 --duration 20 --warmup 3 --slice 0.1 [--host H]</c>:
+    /// one constant-rate stream whose requests go to one target per time slice, round robin (slice 0.1 s: the first
+    /// 100 requests to the first target, the next 100 to the second ...). Every target thus sees the same machine in
+    /// the same seconds, which is what makes "added latency over direct" meaningful on a shared, noisy machine; slices
+    /// of 1 s were too coarse (one burst of a neighbour's build decided a target's percentiles).
     /// Prints one line per target: <c>name p50=… p90=… p99=… p999=… max=… sent=… errors=…</c> (ms).
     /// </summary>
     public static async Task<int> RunAsync(string[] args)
@@ -133,7 +134,7 @@ public static class ProxyLoadGenerator
         var rate = double.Parse(Arg("--rate", "1000"), CultureInfo.InvariantCulture);
         var duration = TimeSpan.FromSeconds(double.Parse(Arg("--duration", "10"), CultureInfo.InvariantCulture));
         var warmup = TimeSpan.FromSeconds(double.Parse(Arg("--warmup", "3"), CultureInfo.InvariantCulture));
-        var slice = TimeSpan.FromSeconds(double.Parse(Arg("--slice", "1"), CultureInfo.InvariantCulture));
+        var slice = TimeSpan.FromSeconds(double.Parse(Arg("--slice", "0.1"), CultureInfo.InvariantCulture));
         var host = Arg("--host", "");
 
         // One connection pool per target, so a target's connections stay warm across the slices it is not served in.
