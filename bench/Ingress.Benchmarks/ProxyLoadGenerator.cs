@@ -8,8 +8,7 @@ namespace Ingress.Benchmarks;
 /// Open-loop constant-rate HTTP load generator for proxy latency: requests are scheduled at fixed intervals
 /// (t0 + i / rate) whatever the responses do, and each latency is measured from its scheduled time, so a stall
 /// shows up in the percentiles instead of silently lowering the rate (no coordinated omission).
-/// Usage (see bench/scripts/proxy-bench.sh): <c>--url URL --rate 1000 --duration 10 --warmup 3 [--host H]</c>.
-/// Output: one line <c>name p50_ms p90_ms p99_ms p999_ms max_ms sent errors</c>.
+/// Usage (see bench/scripts/proxy-bench.sh): <c>latency --target NAME=URL ... --rate 1000 --duration 10 --warmup 3 [--host H]</c>.
 /// </summary>
 public static class ProxyLoadGenerator
 {
@@ -35,6 +34,7 @@ public static class ProxyLoadGenerator
         var separator = Array.IndexOf(args, "--");
         var command = args[(separator + 1)..];
         var figures = new List<double>();
+        var cpuFigures = new List<double>();
         for (var run = 0; run < runs; run++)
         {
             var info = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -64,17 +64,54 @@ public static class ProxyLoadGenerator
                 await Task.Delay(1).ConfigureAwait(false);
             }
             var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            var cpu = CpuMilliseconds(process.Id);
             figures.Add(ms);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"startup run {run + 1}: {ms:F1} ms"));
+            cpuFigures.Add(cpu);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"startup run {run + 1}: {ms:F1} ms, {cpu:F1} ms CPU"));
             process.Kill();
             await process.WaitForExitAsync().ConfigureAwait(false);
             await Task.Delay(200).ConfigureAwait(false);
         }
         figures.Sort();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"startup median={figures[figures.Count / 2]:F1} min={figures[0]:F1} max={figures[^1]:F1}"));
+        cpuFigures.Sort();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"startup median={figures[figures.Count / 2]:F1} min={figures[0]:F1} max={figures[^1]:F1} cpu_median={cpuFigures[cpuFigures.Count / 2]:F1}"));
         return 0;
     }
 
+    /// <summary>CPU time all of a process's threads have run so far (Linux schedstat, nanoseconds). Why: on a shared
+    /// machine wall time to ready mostly measures the neighbours; the CPU the process needed to get there does not.</summary>
+    private static double CpuMilliseconds(int pid)
+    {
+        double total = 0;
+        try
+        {
+            foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+            {
+                try
+                {
+                    var fields = File.ReadAllText(Path.Combine(task, "schedstat")).Split(' ');
+                    total += long.Parse(fields[0], CultureInfo.InvariantCulture) / 1e6;
+                }
+                catch (IOException)
+                {
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+        return total;
+    }
+
+    /// <summary>
+    /// <c>latency --target name=url [--target name=url ...] --rate 1000 --duration 20 --warmup 3 --slice 0.1 [--host H]</c>:
+    /// one constant-rate stream whose requests go to one target per time slice, round robin (slice 0.1 s: the first
+    /// 100 requests to the first target, the next 100 to the second ...). Every target thus sees the same machine in
+    /// the same seconds, which is what makes "added latency over direct" meaningful on a shared, noisy machine; slices
+    /// of 1 s were too coarse (one burst of a neighbour's build decided a target's percentiles).
+    /// Prints one line per target: <c>name p50=… p90=… p99=… p999=… max=… sent=… errors=…</c> (ms).
+    /// </summary>
     public static async Task<int> RunAsync(string[] args)
     {
         string Arg(string name, string fallback)
@@ -82,34 +119,62 @@ public static class ProxyLoadGenerator
             var i = Array.IndexOf(args, name);
             return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
         }
-        var url = new Uri(Arg("--url", "http://127.0.0.1:8012/"));
+        var targets = new List<(string Name, Uri Url)>();
+        for (var i = 0; i + 1 < args.Length; i++)
+        {
+            if (args[i] != "--target") continue;
+            var equals = args[i + 1].IndexOf('=', StringComparison.Ordinal);
+            targets.Add((args[i + 1][..equals], new Uri(args[i + 1][(equals + 1)..])));
+        }
+        if (targets.Count == 0)
+        {
+            var single = new Uri(Arg("--url", "http://127.0.0.1:8012/"));
+            targets.Add((Arg("--name", single.ToString()), single));
+        }
         var rate = double.Parse(Arg("--rate", "1000"), CultureInfo.InvariantCulture);
         var duration = TimeSpan.FromSeconds(double.Parse(Arg("--duration", "10"), CultureInfo.InvariantCulture));
         var warmup = TimeSpan.FromSeconds(double.Parse(Arg("--warmup", "3"), CultureInfo.InvariantCulture));
+        var slice = TimeSpan.FromSeconds(double.Parse(Arg("--slice", "0.1"), CultureInfo.InvariantCulture));
         var host = Arg("--host", "");
-        var name = Arg("--name", url.ToString());
 
-        using var client = new HttpMessageInvoker(new SocketsHttpHandler
+        // One connection pool per target, so a target's connections stay warm across the slices it is not served in.
+        var clients = targets.Select(_ => new HttpMessageInvoker(new SocketsHttpHandler
         {
             UseProxy = false,
+            UseCookies = false,
             MaxConnectionsPerServer = 256,
-            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
-        });
-        await RunPhaseAsync(client, url, host, rate, warmup, record: null).ConfigureAwait(false);
-        var count = (int)(rate * duration.TotalSeconds);
-        var latencies = new double[count];
-        var (sent, errors) = await RunPhaseAsync(client, url, host, rate, duration, latencies).ConfigureAwait(false);
-        var measured = latencies.Take(sent).Where(l => l >= 0).OrderBy(l => l).ToArray();
-        double P(double q) => measured.Length == 0 ? double.NaN : measured[Math.Min(measured.Length - 1, (int)Math.Ceiling(q * measured.Length) - 1)];
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{name} p50={P(0.50):F3} p90={P(0.90):F3} p99={P(0.99):F3} p999={P(0.999):F3} max={P(1.0):F3} sent={sent} errors={errors}"));
-        return errors == 0 ? 0 : 1;
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+        })).ToArray();
+        try
+        {
+            // Warm-up: every target gets the whole warm-up at the full rate (JIT tiers, connection pools).
+            for (var t = 0; t < targets.Count; t++)
+                await RunPhaseAsync(_ => (clients[t], targets[t].Url), host, rate, warmup, record: null).ConfigureAwait(false);
+            var count = (int)(rate * duration.TotalSeconds);
+            var latencies = new double[count];
+            var ticksPerSlice = slice.TotalSeconds * rate;
+            int TargetOf(int i) => (int)(i / ticksPerSlice) % targets.Count;
+            var (sent, errors) = await RunPhaseAsync(i => (clients[TargetOf(i)], targets[TargetOf(i)].Url), host, rate, duration, latencies).ConfigureAwait(false);
+            for (var t = 0; t < targets.Count; t++)
+            {
+                var measured = Enumerable.Range(0, sent).Where(i => TargetOf(i) == t && latencies[i] >= 0).Select(i => latencies[i]).Order().ToArray();
+                var failed = Enumerable.Range(0, sent).Count(i => TargetOf(i) == t && latencies[i] < 0);
+                double P(double q) => measured.Length == 0 ? double.NaN : measured[Math.Min(measured.Length - 1, (int)Math.Ceiling(q * measured.Length) - 1)];
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{targets[t].Name} p50={P(0.50):F3} p90={P(0.90):F3} p99={P(0.99):F3} p999={P(0.999):F3} max={P(1.0):F3} sent={measured.Length + failed} errors={failed}"));
+            }
+            return errors == 0 ? 0 : 1;
+        }
+        finally
+        {
+            foreach (var client in clients) client.Dispose();
+        }
     }
 
     /// <summary>Paces sends from a dedicated thread (the thread pool is busy completing responses, and a pacing
     /// loop there would fall behind and hide latency). Requests that are due are sent at once; each latency counts
-    /// from its scheduled time.</summary>
-    private static async Task<(int Sent, int Errors)> RunPhaseAsync(HttpMessageInvoker client, Uri url, string host, double rate, TimeSpan length, double[]? record)
+    /// from its scheduled time. A failed request records -1.</summary>
+    private static async Task<(int Sent, int Errors)> RunPhaseAsync(Func<int, (HttpMessageInvoker Client, Uri Url)> route, string host, double rate, TimeSpan length, double[]? record)
     {
         var total = (int)(rate * length.TotalSeconds);
         var pending = new Task[total];
@@ -128,6 +193,7 @@ public static class ProxyLoadGenerator
                     if (wait > TimeSpan.FromMilliseconds(1.5)) Thread.Sleep(1);
                     else Thread.Yield();
                 }
+                var (client, url) = route(i);
                 pending[i] = SendOneAsync(client, url, host, due, i, record, () => Interlocked.Increment(ref errors));
             }
         }) { IsBackground = true, Name = "pacer", Priority = ThreadPriority.AboveNormal };
@@ -139,18 +205,19 @@ public static class ProxyLoadGenerator
 
     private static async Task SendOneAsync(HttpMessageInvoker client, Uri url, string host, long due, int index, double[]? record, Action onError)
     {
+        var ok = false;
         try
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, url);
             if (host.Length > 0) request.Headers.Host = host;
             using var response = await client.SendAsync(request, CancellationToken.None).ConfigureAwait(false);
             await response.Content.CopyToAsync(Stream.Null).ConfigureAwait(false);
-            if (response.StatusCode != HttpStatusCode.OK) onError();
+            ok = response.StatusCode == HttpStatusCode.OK;
         }
         catch (HttpRequestException)
         {
-            onError();
         }
-        if (record is not null) record[index] = Stopwatch.GetElapsedTime(due).TotalMilliseconds;
+        if (!ok) onError();
+        if (record is not null) record[index] = ok ? Stopwatch.GetElapsedTime(due).TotalMilliseconds : -1;
     }
 }

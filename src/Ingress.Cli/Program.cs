@@ -7,7 +7,13 @@ namespace Ingress.Cli;
 /// other projects; every verb lives in its own file under Commands/.</summary>
 public static class Program
 {
-    public static Task<int> Main(string[] args) => BuildRoot().Parse(args).InvokeAsync();
+    public static Task<int> Main(string[] args)
+    {
+        // queue-proxy starts once per pod and must be ready within ~150 ms of exec; building every verb's options
+        // costs 20-40 ms of that, so its only form (no arguments: it reads the environment) skips the parser.
+        if (args is ["queue-proxy"]) return QueueProxyCommand.RunAsync(Console.Error, CancellationToken.None);
+        return BuildRoot().Parse(args).InvokeAsync();
+    }
 
     public static RootCommand BuildRoot()
     {

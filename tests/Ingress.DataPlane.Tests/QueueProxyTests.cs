@@ -113,6 +113,16 @@ public sealed class QueueProxyTests
         Assert.Equal("10.1.2.3, 127.0.0.1", seen["X-Forwarded-For"].ToString());
     }
 
+    [Theory]
+    [InlineData("10.1.2.3", "", "https", "for=10.1.2.3;proto=https")]
+    [InlineData("10.1.2.3, 10.0.0.1", "example.com", "http", "for=10.1.2.3;host=example.com;proto=http, for=10.0.0.1")]
+    [InlineData("2001:db8::1,10.0.0.1", "", "", "for=\"[2001:db8::1]\", for=10.0.0.1")]
+    [InlineData(" , 10.0.0.1 ,", "", "", "for=10.0.0.1")]
+    [InlineData("", "example.com", "https", "host=example.com;proto=https")]
+    [InlineData("", "", "https", "proto=https")]
+    public void Forwarded_is_built_from_the_x_forwarded_headers(string xff, string xhost, string proto, string expected) =>
+        Assert.Equal(expected, QueueProxyServer.BuildForwarded(xff, xhost, proto));
+
     [Fact]
     public async Task With_cc_1_two_requests_never_reach_the_app_at_once()
     {

@@ -4,6 +4,11 @@ using Ingress.DataPlane.QueueProxy;
 using Serilog;
 using Serilog.Extensions.Logging;
 using Serilog.Formatting.Json;
+using ILogger = Microsoft.Extensions.Logging.ILogger;
+using ILoggerFactory = Microsoft.Extensions.Logging.ILoggerFactory;
+using ILoggerProvider = Microsoft.Extensions.Logging.ILoggerProvider;
+using LogLevel = Microsoft.Extensions.Logging.LogLevel;
+using EventId = Microsoft.Extensions.Logging.EventId;
 
 namespace Ingress.Cli.Commands;
 
@@ -15,27 +20,32 @@ public static class QueueProxyCommand
     public static Command Create()
     {
         var command = new Command("queue-proxy", "Run a queue-proxy configured by Knative's environment variables (see docs/dataplane.md).");
-        command.SetAction(async (parse, cancellationToken) =>
-        {
-            DataPlaneProcess.PreferInlineSocketCompletions();
-            QueueProxyOptions options;
-            try
-            {
-                options = QueueProxyOptions.FromEnvironment(Environment.GetEnvironmentVariable);
-            }
-            catch (QueueProxyConfigException ex)
-            {
-                await parse.InvocationConfiguration.Error.WriteLineAsync("queue-proxy: " + ex.Message).ConfigureAwait(false);
-                return 2;
-            }
-            using var loggerFactory = DataPlaneProcess.CreateLoggerFactory("queue-proxy", options.Namespace + "/" + options.Revision);
-            await using var server = new QueueProxyServer(options, loggerFactory);
-            await server.StartAsync(cancellationToken).ConfigureAwait(false);
-            await DataPlaneProcess.WaitForTerminationAsync(cancellationToken).ConfigureAwait(false);
-            await server.StopAsync().ConfigureAwait(false);
-            return 0;
-        });
+        command.SetAction((parse, cancellationToken) => RunAsync(parse.InvocationConfiguration.Error, cancellationToken));
         return command;
+    }
+
+    /// <summary>The verb itself. <see cref="Program.Main"/> calls it directly for a bare <c>ingress queue-proxy</c>
+    /// (the verb takes no options), so the start path skips building every verb's parser.</summary>
+    public static async Task<int> RunAsync(TextWriter error, CancellationToken cancellationToken)
+    {
+        DataPlaneProcess.PreferInlineSocketCompletions();
+        QueueProxyOptions options;
+        try
+        {
+            options = QueueProxyOptions.FromEnvironment(Environment.GetEnvironmentVariable);
+        }
+        catch (QueueProxyConfigException ex)
+        {
+            await error.WriteLineAsync("queue-proxy: " + ex.Message).ConfigureAwait(false);
+            return 2;
+        }
+        // Serilog is built on another thread while the ports are bound (it is first used after readiness).
+        using var loggerFactory = new DeferredLoggerFactory(() => DataPlaneProcess.CreateLoggerFactory("queue-proxy", options.Namespace + "/" + options.Revision));
+        await using var server = new QueueProxyServer(options, loggerFactory);
+        await server.StartAsync(cancellationToken).ConfigureAwait(false);
+        await DataPlaneProcess.WaitForTerminationAsync(cancellationToken).ConfigureAwait(false);
+        await server.StopAsync().ConfigureAwait(false);
+        return 0;
     }
 }
 
@@ -76,5 +86,35 @@ internal static class DataPlaneProcess
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Handler);
         using var registration = cancellationToken.Register(() => terminated.TrySetResult());
         await terminated.Task.ConfigureAwait(false);
+    }
+}
+
+/// <summary>
+/// A logger factory whose real factory is built on a pool thread. Why: building Serilog's JSON console pipeline
+/// costs several milliseconds at start, and queue-proxy logs nothing until after its first readiness answer; a log
+/// call that comes earlier waits for the real factory.
+/// </summary>
+internal sealed class DeferredLoggerFactory(Func<ILoggerFactory> create) : ILoggerFactory
+{
+    private readonly Task<ILoggerFactory> _inner = Task.Run(create);
+
+    public ILogger CreateLogger(string categoryName) => new DeferredLogger(_inner, categoryName);
+
+    public void AddProvider(ILoggerProvider provider) => _inner.GetAwaiter().GetResult().AddProvider(provider);
+
+    public void Dispose() => _inner.GetAwaiter().GetResult().Dispose();
+
+    private sealed class DeferredLogger(Task<ILoggerFactory> factory, string categoryName) : ILogger
+    {
+        private ILogger? _logger;
+
+        private ILogger Inner => _logger ??= factory.GetAwaiter().GetResult().CreateLogger(categoryName);
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => Inner.BeginScope(state);
+
+        public bool IsEnabled(LogLevel logLevel) => Inner.IsEnabled(logLevel);
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Inner.Log(logLevel, eventId, state, exception, formatter);
     }
 }

@@ -3,7 +3,6 @@ using System.Net;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -32,8 +31,10 @@ public sealed class KestrelHost : IAsyncDisposable
     private readonly KestrelServer _server;
     private readonly RequestDelegate _handler;
     private readonly IReadOnlyList<ListenEndpoint> _endpoints;
+    /// <summary>Kestrel's options of each public endpoint, in the order given; Kestrel writes the bound port back
+    /// into them, which is cheaper at start than parsing the server's address strings.</summary>
+    private readonly ListenOptions[] _listenOptions;
     private bool _started;
-    private int _hiddenEndpoints;
 
     public KestrelHost(IReadOnlyList<ListenEndpoint> endpoints, RequestDelegate handler, ILoggerFactory? loggerFactory = null)
     {
@@ -48,11 +49,18 @@ public sealed class KestrelHost : IAsyncDisposable
             ApplicationServices = new MinimalServices(loggerFactory),
         };
         ConfigureLimits(options.Limits);
-        foreach (var endpoint in endpoints)
+        _listenOptions = new ListenOptions[endpoints.Count];
+        for (var i = 0; i < endpoints.Count; i++)
         {
+            var endpoint = endpoints[i];
+            var index = i;
             if (endpoint.Protocols != HttpProtocols.Http1AndHttp2)
             {
-                options.Listen(endpoint.Address, endpoint.Port, listen => listen.Protocols = endpoint.Protocols);
+                options.Listen(endpoint.Address, endpoint.Port, listen =>
+                {
+                    listen.Protocols = endpoint.Protocols;
+                    _listenOptions[index] = listen;
+                });
                 continue;
             }
             // Kestrel answers an h2c preface on a cleartext Http1AndHttp2 endpoint with HTTP_1_1_REQUIRED. Knative's
@@ -68,6 +76,7 @@ public sealed class KestrelHost : IAsyncDisposable
             options.Listen(endpoint.Address, endpoint.Port, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1;
+                _listenOptions[index] = listen;
                 listen.Use(next => async connection =>
                 {
                     if (await H2cPreface.IsPresentAsync(connection.Transport.Input).ConfigureAwait(false))
@@ -76,7 +85,6 @@ public sealed class KestrelHost : IAsyncDisposable
                         await next(connection).ConfigureAwait(false);
                 });
             });
-            _hiddenEndpoints++;
         }
         // Inline scheduling: request handling continues on the socket's I/O thread instead of hopping to the thread
         // pool. Safe because the proxies never block; on 2 cores the saved context switches are most of the gain.
@@ -110,18 +118,9 @@ public sealed class KestrelHost : IAsyncDisposable
     {
         await _server.StartAsync(new Application(_handler), cancellationToken).ConfigureAwait(false);
         _started = true;
-        var addresses = _server.Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
-        // Kestrel reports addresses in listen order; each Http1AndHttp2 endpoint is preceded by its private h2 twin.
-        var all = addresses.Select(a => new Uri(a.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).Replace("[::]", "127.0.0.1", StringComparison.Ordinal)).Port).ToList();
-        if (all.Count != _endpoints.Count + _hiddenEndpoints)
-            throw new InvalidOperationException($"expected {_endpoints.Count + _hiddenEndpoints} bound addresses, Kestrel reported {all.Count}");
-        var ports = new List<int>(_endpoints.Count);
-        var index = 0;
-        foreach (var endpoint in _endpoints)
-        {
-            if (endpoint.Protocols == HttpProtocols.Http1AndHttp2) index++;
-            ports.Add(all[index++]);
-        }
+        var ports = new int[_listenOptions.Length];
+        for (var i = 0; i < ports.Length; i++)
+            ports[i] = _listenOptions[i].IPEndPoint?.Port ?? throw new InvalidOperationException($"endpoint {i} has no bound IP port");
         Ports = ports;
     }
 

@@ -31,13 +31,17 @@ public sealed partial class QueueProxyServer : IAsyncDisposable
     private readonly Lazy<HttpForwarder> _forwarder;
     private readonly ReadinessProber _prober;
     private readonly Drainer _drainer;
-    private readonly QueueProxyMetrics _metrics;
-    private readonly PrometheusExporter _exporter;
+    /// <summary>Created off the start path too: probes record no metrics, and the meter, its instruments and the
+    /// exporter's listener cost ~10-20 ms cold. Created by the warm-up or by the first request that needs them.</summary>
+    private readonly Lazy<Telemetry> _telemetry;
     private readonly string _userAuthority;
     private readonly long _created = Stopwatch.GetTimestamp();
     private readonly CancellationTokenSource _stopping = new();
-    private byte[] _statBytes;
+    /// <summary>The encoded Stat served on :9090; null until the first report tick.</summary>
+    private byte[]? _statBytes;
     private Task? _reporter;
+    private int _warmUpStarted;
+    private Timer? _warmUpFallback;
     private volatile bool _terminating;
     private int _disposed;
     private int _servingPort, _h2cPort, _adminPort, _metricsPort, _userMetricsPort;
@@ -52,16 +56,9 @@ public sealed partial class QueueProxyServer : IAsyncDisposable
         Stats = new RequestStats();
         _prober = new ReadinessProber(options.EffectiveReadinessProbes);
         _drainer = new Drainer(options.DrainQuietPeriod);
-        _metrics = new QueueProxyMetrics(() => Breaker?.InFlight ?? Stats.Concurrency);
-        _exporter = new PrometheusExporter(_metrics.Meter, "revision_",
-        [
-            new("namespace_name", options.Namespace), new("service_name", options.Service),
-            new("configuration_name", options.Configuration), new("revision_name", options.Revision),
-            new("pod_name", options.PodName), new("container_name", "queue-proxy"),
-        ]);
+        _telemetry = new Lazy<Telemetry>(() => new Telemetry(this));
         // Knative: max idle connections = cc, or 1000 when unlimited; we cap nothing and let the breaker limit.
         _forwarder = new Lazy<HttpForwarder>(() => new HttpForwarder(new ForwarderOptions { AddForwardedHeaders = true }, _logger));
-        _statBytes = StatWire.Encode(new Stat { PodName = options.PodName });
         _host = new KestrelHost(
         [
             new ListenEndpoint(options.ListenAddress, options.ServingPort, HttpProtocols.Http1AndHttp2),
@@ -80,7 +77,7 @@ public sealed partial class QueueProxyServer : IAsyncDisposable
     /// <summary>Time-weighted request statistics feeding the autoscaler stat.</summary>
     public RequestStats Stats { get; }
 
-    public QueueProxyMetrics Metrics => _metrics;
+    public QueueProxyMetrics Metrics => _telemetry.Value.Metrics;
 
     public int ServingPort => _servingPort;
     public int H2cPort => _h2cPort;
@@ -91,9 +88,13 @@ public sealed partial class QueueProxyServer : IAsyncDisposable
     public bool IsDraining => _drainer.IsDraining;
 
     /// <summary>Binds every port and starts probing the user container at once (aggressively, so the first
-    /// readiness check after start can already succeed).</summary>
+    /// readiness check after start can already succeed). Only what the first readiness answer needs is on this
+    /// path; the HTTP client, metrics and the start log line follow in a warm-up that begins once readiness has
+    /// been answered 200 (or after <see cref="WarmUpFallbackDelay"/>).</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
+        // The user container is probed while the ports are being bound: the two overlap.
+        _ = _prober.ProbeAsync();
         await _host.StartAsync(cancellationToken).ConfigureAwait(false);
         var ports = _host.Ports;
         _servingPort = ports[0];
@@ -101,10 +102,34 @@ public sealed partial class QueueProxyServer : IAsyncDisposable
         _adminPort = ports[2];
         _metricsPort = ports[3];
         _userMetricsPort = ports[4];
-        _ = _prober.ProbeAsync();
         _reporter = ReportLoopAsync(_stopping.Token);
-        _ = Task.Run(() => _forwarder.Value);
-        LogStarted(_logger, $"{_options.Namespace}/{_options.Revision}", _servingPort, _h2cPort, _adminPort, _metricsPort, _userMetricsPort, _userAuthority, _options.ContainerConcurrency);
+        _warmUpFallback = new Timer(static s => ((QueueProxyServer)s!).StartWarmUp(), this, WarmUpFallbackDelay, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>When nothing has asked for readiness by then, the warm-up starts anyway (500 ms: well after a
+    /// kubelet's first probe would have come, short enough that the first real request finds a warm process).</summary>
+    public static readonly TimeSpan WarmUpFallbackDelay = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Creates what the start path left out (System.Net.Http handler, metrics) on a pool thread and logs
+    /// the start line. Requests that come earlier create them themselves (<see cref="Lazy{T}"/>).</summary>
+    private void StartWarmUp()
+    {
+        if (Interlocked.Exchange(ref _warmUpStarted, 1) != 0) return;
+        ThreadPool.UnsafeQueueUserWorkItem(static server =>
+        {
+            if (Volatile.Read(ref server._disposed) != 0) return;
+            _ = server._telemetry.Value;
+            _ = server._forwarder.Value;
+            // A dispose that raced with the warm-up has skipped what was not created yet.
+            if (Volatile.Read(ref server._disposed) != 0)
+            {
+                server._telemetry.Value.Dispose();
+                server._forwarder.Value.Dispose();
+                return;
+            }
+            LogStarted(server._logger, $"{server._options.Namespace}/{server._options.Revision}", server._servingPort, server._h2cPort, server._adminPort,
+                server._metricsPort, server._userMetricsPort, server._userAuthority, server._options.ContainerConcurrency);
+        }, this, preferLocal: false);
     }
 
     /// <summary>Runs the readiness probe until it passes or <paramref name="cancellationToken"/> ends.</summary>
@@ -136,12 +161,12 @@ public sealed partial class QueueProxyServer : IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         await _stopping.CancelAsync().ConfigureAwait(false);
         if (_reporter is not null) await _reporter.ConfigureAwait(false);
+        if (_warmUpFallback is not null) await _warmUpFallback.DisposeAsync().ConfigureAwait(false);
         await _host.DisposeAsync().ConfigureAwait(false);
         if (_forwarder.IsValueCreated) _forwarder.Value.Dispose();
         _prober.Dispose();
         _drainer.Dispose();
-        _exporter.Dispose();
-        _metrics.Dispose();
+        if (_telemetry.IsValueCreated) _telemetry.Value.Dispose();
         _stopping.Dispose();
     }
 
@@ -225,7 +250,7 @@ public sealed partial class QueueProxyServer : IAsyncDisposable
                 var result = await _forwarder.Value.ForwardAsync(context, _userAuthority, deadline, transform).ConfigureAwait(false);
                 error = result.Error;
                 if (error != ProxyError.None) await ProxyErrors.WriteAsync(context, error).ConfigureAwait(false);
-                _metrics.AppRequestDone(StatusFor(context, error), Stopwatch.GetElapsedTime(appStart).TotalMilliseconds);
+                _telemetry.Value.Metrics.AppRequestDone(StatusFor(context, error), Stopwatch.GetElapsedTime(appStart).TotalMilliseconds);
             }
             finally
             {
@@ -235,7 +260,7 @@ public sealed partial class QueueProxyServer : IAsyncDisposable
         finally
         {
             Stats.RequestOut(proxied);
-            _metrics.RequestDone(StatusFor(context, error), Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            _telemetry.Value.Metrics.RequestDone(StatusFor(context, error), Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         }
     }
 
@@ -254,19 +279,7 @@ public sealed partial class QueueProxyServer : IAsyncDisposable
             var proto = request.Headers["X-Forwarded-Proto"].ToString();
             var xhost = request.Headers["X-Forwarded-Host"].ToString();
             if (xff.Length > 0 || proto.Length > 0 || xhost.Length > 0)
-            {
-                var parts = new List<string>();
-                foreach (var address in xff.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-                    parts.Add(address.Contains(':') ? $"for=\"[{address}]\"" : $"for={address}");
-                var first = parts.Count > 0 ? parts[0] : "";
-                var extras = new List<string>();
-                if (first.Length > 0) extras.Add(first);
-                if (xhost.Length > 0) extras.Add($"host={xhost}");
-                if (proto.Length > 0) extras.Add($"proto={proto}");
-                var forwarded = string.Join(";", extras);
-                if (parts.Count > 1) forwarded += ", " + string.Join(", ", parts.Skip(1));
-                set = [new("Forwarded", forwarded)];
-            }
+                set = [new("Forwarded", BuildForwarded(xff, xhost, proto))];
         }
         return new ForwardRequest
         {
@@ -274,6 +287,43 @@ public sealed partial class QueueProxyServer : IAsyncDisposable
             RemoveHeaders = RemovedUpstreamHeaders,
             SetHeaders = set,
         };
+    }
+
+    /// <summary><c>Forwarded</c> from X-Forwarded-*: the first hop gets <c>for</c>, <c>host</c> and <c>proto</c> (joined by
+    /// ';'), later addresses one <c>for</c> element each (joined by ", "); IPv6 addresses are quoted and bracketed.
+    /// Runs on every request that came through the activator or a gateway, hence one builder and no splitting.</summary>
+    public static string BuildForwarded(string xff, string xhost, string proto)
+    {
+        var builder = new System.Text.StringBuilder(64);
+        var firstAddress = true;
+        var rest = xff.AsSpan();
+        while (true)
+        {
+            var comma = rest.IndexOf(',');
+            var address = (comma < 0 ? rest : rest[..comma]).Trim();
+            if (address.Length > 0)
+            {
+                if (firstAddress) firstAddress = false;
+                else builder.Append(", ");
+                var start = builder.Length;
+                if (address.Contains(':')) builder.Append("for=\"[").Append(address).Append("]\"");
+                else builder.Append("for=").Append(address);
+                if (start == 0)
+                {
+                    // The first element also carries host and proto.
+                    if (xhost.Length > 0) builder.Append(";host=").Append(xhost);
+                    if (proto.Length > 0) builder.Append(";proto=").Append(proto);
+                }
+            }
+            if (comma < 0) break;
+            rest = rest[(comma + 1)..];
+        }
+        if (firstAddress)
+        {
+            if (xhost.Length > 0) builder.Append("host=").Append(xhost);
+            if (proto.Length > 0) builder.Append(builder.Length > 0 ? ";proto=" : "proto=").Append(proto);
+        }
+        return builder.ToString();
     }
 
     private async Task HealthAsync(HttpContext context)
@@ -297,6 +347,8 @@ public sealed partial class QueueProxyServer : IAsyncDisposable
             return;
         }
         response.StatusCode = StatusCodes.Status200OK;
+        if (Volatile.Read(ref _warmUpStarted) == 0)
+            response.OnCompleted(static server => { ((QueueProxyServer)server).StartWarmUp(); return Task.CompletedTask; }, this);
         await response.WriteAsync(KnativeHeaders.QueueProbeValue).ConfigureAwait(false);
     }
 
@@ -326,7 +378,8 @@ public sealed partial class QueueProxyServer : IAsyncDisposable
             context.Response.StatusCode = StatusCodes.Status404NotFound;
             return Task.CompletedTask;
         }
-        var bytes = Volatile.Read(ref _statBytes);
+        // Before the first tick only pod_name is set (encoded on demand: Google.Protobuf stays off the start path).
+        var bytes = Volatile.Read(ref _statBytes) ?? StatWire.Encode(new Stat { PodName = _options.PodName });
         context.Response.ContentType = StatWire.ContentType;
         context.Response.ContentLength = bytes.Length;
         return context.Response.Body.WriteAsync(bytes, 0, bytes.Length);
@@ -340,7 +393,7 @@ public sealed partial class QueueProxyServer : IAsyncDisposable
             return Task.CompletedTask;
         }
         context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
-        return context.Response.WriteAsync(_exporter.Render());
+        return context.Response.WriteAsync(_telemetry.Value.Exporter.Render());
     }
 
     /// <summary>Every reporting period: close the stats period and publish the protobuf Stat for :9090.</summary>
@@ -371,6 +424,31 @@ public sealed partial class QueueProxyServer : IAsyncDisposable
             ProxiedRequestCount = report.ProxiedRequestCount / seconds,
             ProcessUptime = Stopwatch.GetElapsedTime(_created).TotalSeconds,
         };
+    }
+
+    /// <summary>The instance's meter and its Prometheus view, created together.</summary>
+    private sealed class Telemetry : IDisposable
+    {
+        public Telemetry(QueueProxyServer server)
+        {
+            var options = server._options;
+            Metrics = new QueueProxyMetrics(() => server.Breaker?.InFlight ?? server.Stats.Concurrency);
+            Exporter = new PrometheusExporter(Metrics.Meter, "revision_",
+            [
+                new("namespace_name", options.Namespace), new("service_name", options.Service),
+                new("configuration_name", options.Configuration), new("revision_name", options.Revision),
+                new("pod_name", options.PodName), new("container_name", "queue-proxy"),
+            ]);
+        }
+
+        public QueueProxyMetrics Metrics { get; }
+        public PrometheusExporter Exporter { get; }
+
+        public void Dispose()
+        {
+            Exporter.Dispose();
+            Metrics.Dispose();
+        }
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "queue-proxy for {KnativeKey} listening: serving {ServingPort}, h2c {H2cPort}, admin {AdminPort}, metrics {MetricsPort}, user metrics {UserMetricsPort}; user container {Upstream}; containerConcurrency {ContainerConcurrency}")]
