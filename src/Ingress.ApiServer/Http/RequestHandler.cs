@@ -156,6 +156,7 @@ internal sealed partial class RequestHandler
         }
         if (rest.Length == 0 || rest.Length > 3) throw NotFoundPath();
         var rt = _registry.Find(group, version, rest[0]) ?? throw NotFoundPath();
+        ResourceService.CheckConvertible(rt);
         var name = rest.Length >= 2 ? rest[1] : null;
         var sub = rest.Length == 3 ? rest[2] : null;
         if (sub is not null && (sub != "status" || !rt.HasStatusSubresource) && !(sub == "finalize" && rt.Kind == "Namespace")) throw NotFoundPath();
@@ -360,6 +361,8 @@ internal sealed partial class RequestHandler
         var label = LabelSelector.Parse(q["labelSelector"]);
         var field = FieldSelector.Parse(q["fieldSelector"]);
         var (items, rv) = _service.Store.List(rt.StorageKey, rt.Namespaced && ns.Length > 0 ? ns : null);
+        // A list is what informers start from: never show a version that a crash could still lose.
+        await _service.Store.WhenDurable(rv);
         IEnumerable<StoredObject> filtered = items;
         var cont = q["continue"].ToString();
         if (cont.Length > 0)
@@ -459,6 +462,8 @@ internal sealed partial class RequestHandler
         var first = true;
         try
         {
+            // Synthetic ADDED events may show versions still waiting for their fsync.
+            await watcher.Ready.WaitAsync(cts.Token);
             await ctx.Response.StartAsync(cts.Token);
             await ctx.Response.Body.FlushAsync(cts.Token);
             var reader = watcher.Events.Reader;
@@ -471,12 +476,15 @@ internal sealed partial class RequestHandler
                     try { ready = await reader.WaitToReadAsync(idle.Token); }
                     catch (OperationCanceledException) when (!cts.IsCancellationRequested)
                     {
+                        // The published (durable) version, read before checking the queue is empty: every
+                        // event up to it is then already sent, so the bookmark never runs ahead of them.
+                        var published = _service.Store.PublishedResourceVersion;
                         if (reader.Count == 0)
                         {
                             var bookmark = new JsonObject
                             {
                                 ["kind"] = rt.Kind, ["apiVersion"] = rt.ApiVersion,
-                                ["metadata"] = new JsonObject { ["resourceVersion"] = _service.Store.CurrentResourceVersion.ToString() },
+                                ["metadata"] = new JsonObject { ["resourceVersion"] = published.ToString() },
                             };
                             await WriteEventAsync(ctx, "BOOKMARK", JsonSerializer.SerializeToUtf8Bytes(bookmark, JsonOptions.Compact));
                         }
