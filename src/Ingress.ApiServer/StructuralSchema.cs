@@ -84,7 +84,26 @@ internal sealed class StructuralSchema
 
     private static string? Str(JsonNode? n) => n is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
     private static bool Bool(JsonNode? n) => n is JsonValue v && v.TryGetValue<bool>(out var b) && b;
-    private static double? Num(JsonNode? n) => n is JsonValue v && v.GetValueKind() == JsonValueKind.Number ? v.GetValue<double>() : null;
+    private static double? Num(JsonNode? n) => n is JsonValue v && v.GetValueKind() == JsonValueKind.Number ? ToDouble(v) : null;
+
+    /// <summary>A string whether the node holds a string or another string-kind value (a date, a Guid).</summary>
+    private static string StringOf(JsonValue v) =>
+        v.TryGetValue<string>(out var s) ? s : JsonSerializer.Deserialize<string>(v.ToJsonString()) ?? "";
+
+    /// <summary>A number whether the node was parsed (JsonElement) or built in code (int, long, double...).</summary>
+    private static double ToDouble(JsonValue v)
+    {
+        if (v.TryGetValue<double>(out var d)) return d;
+        if (v.TryGetValue<long>(out var l)) return l;
+        if (v.TryGetValue<int>(out var i)) return i;
+        if (v.TryGetValue<decimal>(out var m)) return (double)m;
+        if (v.TryGetValue<float>(out var f)) return f;
+        if (v.TryGetValue<uint>(out var ui)) return ui;
+        if (v.TryGetValue<ulong>(out var ul)) return ul;
+        if (v.TryGetValue<short>(out var sh)) return sh;
+        if (v.TryGetValue<JsonElement>(out var e)) return e.GetDouble();
+        return double.Parse(v.ToJsonString(), CultureInfo.InvariantCulture);
+    }
 
     // ---------------------------------------------------------------------------------------------
     // Pruning
@@ -220,7 +239,7 @@ internal sealed class StructuralSchema
                 break;
             case JsonValue v when actual == "string":
             {
-                var text = v.GetValue<string>();
+                var text = StringOf(v);
                 if (s.MaxLength is { } maxLength && RuneCount(text) > maxLength)
                     errors.Add(new FieldError(path, "FieldValueTooLong", $"Too long: may not be more than {maxLength} bytes"));
                 if (s.MinLength is { } minLength && RuneCount(text) < minLength)
@@ -231,7 +250,7 @@ internal sealed class StructuralSchema
             }
             case JsonValue v when actual is "integer" or "number":
             {
-                var n = v.GetValue<double>();
+                var n = ToDouble(v);
                 if (s.Minimum is { } min && (s.ExclusiveMinimum ? n <= min : n < min))
                     errors.Add(Invalid(path, value, $"{path} in body should be greater than {(s.ExclusiveMinimum ? "" : "or equal to ")}{Number(min)}"));
                 if (s.Maximum is { } max && (s.ExclusiveMaximum ? n >= max : n > max))
@@ -285,9 +304,9 @@ internal sealed class StructuralSchema
 
     private static bool IsIntegral(JsonValue v)
     {
-        if (v.TryGetValue<long>(out _) || v.TryGetValue<int>(out _)) return true;
-        if (v.TryGetValue<JsonElement>(out var e)) return e.TryGetInt64(out _);
-        var d = v.GetValue<double>();
+        if (v.TryGetValue<long>(out _) || v.TryGetValue<int>(out _) || v.TryGetValue<uint>(out _) || v.TryGetValue<short>(out _) || v.TryGetValue<ulong>(out _)) return true;
+        if (v.TryGetValue<JsonElement>(out var e)) return e.TryGetInt64(out _) || e.TryGetUInt64(out _);
+        var d = ToDouble(v);
         return Math.Floor(d) == d && !double.IsInfinity(d) && Math.Abs(d) < 9.2e18;
     }
 
@@ -295,8 +314,8 @@ internal sealed class StructuralSchema
     private static string Show(JsonNode? value) => value switch
     {
         null => "\"null\"",
-        JsonValue v when v.GetValueKind() == JsonValueKind.String => JsonSerializer.Serialize(v.GetValue<string>()),
-        JsonValue v when v.GetValueKind() == JsonValueKind.Number => IsIntegral(v) ? v.ToJsonString() : Number(v.GetValue<double>()),
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => JsonSerializer.Serialize(StringOf(v)),
+        JsonValue v when v.GetValueKind() == JsonValueKind.Number => IsIntegral(v) ? v.ToJsonString() : Number(ToDouble(v)),
         JsonValue v => v.ToJsonString(),
         _ => value.ToJsonString(),
     };
