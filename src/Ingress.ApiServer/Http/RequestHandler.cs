@@ -335,15 +335,24 @@ internal sealed partial class RequestHandler
     {
         if (rt.BuiltIn && KubeProtobuf.Wanted(accept) && KubeProtobuf.CanEncode(rt))
         {
-            var pb = KubeProtobuf.Encode(JsonNode.Parse(json)!.AsObject(), rt);
-            ctx.Response.StatusCode = status;
-            ctx.Response.ContentType = KubeProtobuf.ContentType;
-            ctx.Response.ContentLength = pb.Length;
-            return ctx.Response.Body.WriteAsync(pb).AsTask();
+            var pb = KubeProtobuf.TryEncode(JsonNode.Parse(json)!.AsObject(), rt);
+            if (pb is not null) return WriteProtobufAsync(ctx, pb, status);
+            if (!KubeProtobuf.AcceptsJson(accept)) throw NotAcceptable(rt);
         }
         if (storedApiVersion != rt.ApiVersion) json = Rewrite(json, rt);
         return WriteBytesAsync(ctx, json, status);
     }
+
+    private static Task WriteProtobufAsync(HttpContext ctx, byte[] pb, int status)
+    {
+        ctx.Response.StatusCode = status;
+        ctx.Response.ContentType = KubeProtobuf.ContentType;
+        ctx.Response.ContentLength = pb.Length;
+        return ctx.Response.Body.WriteAsync(pb).AsTask();
+    }
+
+    private static ApiException NotAcceptable(ResourceType rt) =>
+        new(StatusReason.NotAcceptable, $"only the following media types are accepted: application/json, application/yaml (this {rt.Kind} holds fields the protobuf encoding here cannot carry)");
 
     /// <summary>Served versions share storage without conversion; only apiVersion changes.</summary>
     private static byte[] Rewrite(byte[] json, ResourceType rt)
@@ -388,6 +397,12 @@ internal sealed partial class RequestHandler
             var table = TableConverter.Build(rt, page, rv, next, q["includeObject"].ToString());
             await WriteJsonAsync(ctx, table, TableConverter.ContentType);
             return;
+        }
+        if (rt.BuiltIn && KubeProtobuf.Wanted(accept) && KubeProtobuf.CanEncode(rt))
+        {
+            var pb = KubeProtobuf.TryEncodeList(rt, page.Select(o => o.Json), rv.ToString(), next, remaining);
+            if (pb is not null) { await WriteProtobufAsync(ctx, pb, 200); return; }
+            if (!KubeProtobuf.AcceptsJson(accept)) throw NotAcceptable(rt);
         }
         await WriteListAsync(ctx, rt, page.Select(o => (o.Json, o.ApiVersion)).ToList(), rv, next, remaining);
     }
