@@ -180,7 +180,7 @@ public sealed class DurabilityTests : IDisposable
                     catch (TaskCanceledException) { return; }
                 }
             })).ToArray();
-            await TestServer.Eventually(() => Task.FromResult(acknowledged.Count >= 300), "a burst of writes");
+            await TestServer.Eventually(() => Task.FromResult(acknowledged.Count >= 300 && !watched.IsEmpty), "a burst of writes, some of them watched");
             server.Kill(entireProcessTree: true); // SIGKILL while writers are still sending
             await server.WaitForExitAsync();
             stop.Cancel();
