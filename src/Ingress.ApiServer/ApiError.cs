@@ -17,6 +17,8 @@ public sealed class ApiException(StatusReason reason, string message, string? na
     public string? Name { get; } = name;
     public ResourceType? Type { get; } = type;
     public JsonArray? Causes { get; init; }
+    /// <summary>details.kind when it is not the plural: 422 Invalid names the Kind, as the real server does.</summary>
+    public string? DetailsKind { get; init; }
 
     public int Code => CodeOf(Reason);
 
@@ -47,7 +49,7 @@ public sealed class ApiException(StatusReason reason, string message, string? na
         {
             var details = new JsonObject();
             if (Name is not null) details["name"] = Name;
-            if (Type is not null) { details["group"] = Type.Group; details["kind"] = Type.Plural; }
+            if (Type is not null) { details["group"] = Type.Group; details["kind"] = DetailsKind ?? Type.Plural; }
             if (Causes is not null) details["causes"] = Causes;
             status["details"] = details;
         }
@@ -69,8 +71,9 @@ public sealed class ApiException(StatusReason reason, string message, string? na
     public static ApiException BadRequest(string message) => new(StatusReason.BadRequest, message);
 
     public static ApiException Invalid(ResourceType type, string name, string field, string message) =>
-        new(StatusReason.Invalid, $"{type.Kind} \"{name}\" is invalid: {field}: {message}", name, type)
+        new(StatusReason.Invalid, $"{(type.Group.Length == 0 ? type.Kind : type.Kind + "." + type.Group)} \"{name}\" is invalid: {field}: {message}", name, type)
         {
+            DetailsKind = type.Kind,
             Causes = [new JsonObject { ["reason"] = "FieldValueInvalid", ["message"] = message, ["field"] = field }],
         };
 }

@@ -73,13 +73,19 @@ public sealed partial class ApiServerHost : IAsyncDisposable
     /// <summary>Current resourceVersion of the store.</summary>
     public long ResourceVersion => _store?.CurrentResourceVersion ?? 0;
 
+    /// <summary>Highest resourceVersion published to watchers: with a data directory, the last fsynced one.</summary>
+    internal long PublishedResourceVersion => _store?.PublishedResourceVersion ?? 0;
+
+    /// <summary>Test seam: the WAL writer waits on this gate before each batch (a stalled disk).</summary>
+    internal ManualResetEventSlim? TestWalWriteGate { get; init; }
+
     /// <summary>Garbage collection work still queued (tests wait for zero rather than sleeping).</summary>
     public int PendingGarbageCollection => _service?.Gc.Pending ?? 0;
 
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         if (_app is not null) throw new InvalidOperationException("Already started.");
-        WriteAheadLog? wal = _options.DataDirectory is { } dir ? new WriteAheadLog(dir, _log) : null;
+        WriteAheadLog? wal = _options.DataDirectory is { } dir ? new WriteAheadLog(dir, _log) { WriteGate = TestWalWriteGate } : null;
         _store = new ObjectStore(_options.WatchHistorySize, wal, _options.SnapshotEveryRecords, _log);
         var started = DateTime.UtcNow;
         _store.Recover();

@@ -1,110 +1,56 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Google.Protobuf;
 
 namespace Ingress.ApiServer;
 
 /// <summary>
-/// The Kubernetes protobuf wire format for the core kinds kubectl 1.32+ sends as protobuf
-/// (ConfigMap, Secret, Namespace, ServiceAccount): the 4-byte magic "k8s\0", then a runtime.Unknown
-/// whose raw field holds the typed message. Field numbers follow k8s.io/api's generated.proto. The
-/// schema is a small table of message descriptors, so decode and encode share one description.
+/// The Kubernetes protobuf wire format for the built-in kinds in <see cref="Wire.Kinds"/> (ConfigMap, Secret,
+/// Namespace, ServiceAccount, Service, Endpoints, Pod, Event, Deployment, ReplicaSet): the 4-byte magic
+/// "k8s\0", then a runtime.Unknown whose raw field holds the typed message. One table of message
+/// descriptors (<see cref="Wire"/>) drives both decode and encode. An object holding a field the table
+/// cannot express is never encoded lossily: the caller answers JSON instead.
 /// </summary>
-internal static class KubeProtobuf
+internal static partial class KubeProtobuf
 {
     public const string ContentType = "application/vnd.kubernetes.protobuf";
     private static readonly byte[] Magic = "k8s\0"u8.ToArray();
 
-    private enum T { String, Bytes, Int64, Int32, Bool, Time, Message, MapString, MapBytes, RepeatedString, RepeatedMessage, RawJson, IntOrString }
-
-    private sealed record Field(int Number, string Name, T Type, Message? Sub = null);
-
-    private sealed class Message(params Field[] fields)
+    internal enum T
     {
-        public Field[] Fields { get; } = fields;
-        public Field? ByNumber(int n) => Fields.FirstOrDefault(f => f.Number == n);
-        public Field? ByName(string name) => Fields.FirstOrDefault(f => f.Name == name);
+        String, Bytes, Int64, Int32, Bool, Time, MicroTime, Quantity, Message, MapString, MapBytes, MapQuantity,
+        RepeatedString, RepeatedInt32, RepeatedInt64, RepeatedMessage, RawJson, IntOrString,
+        /// <summary>A Go struct embedded inline: its own message on the wire, its fields flattened into the parent in JSON.</summary>
+        Inline,
     }
 
-    private static readonly Message OwnerReference = new(
-        new(1, "kind", T.String), new(3, "name", T.String), new(4, "uid", T.String), new(5, "apiVersion", T.String),
-        new(6, "controller", T.Bool), new(7, "blockOwnerDeletion", T.Bool));
+    internal sealed record Field(int Number, string Name, T Type, Message? Sub = null);
 
-    private static readonly Message FieldsV1 = new(new Field(1, "Raw", T.RawJson));
-
-    private static readonly Message ManagedFieldsEntry = new(
-        new(1, "manager", T.String), new(2, "operation", T.String), new(3, "apiVersion", T.String), new(4, "time", T.Time),
-        new(6, "fieldsType", T.String), new(7, "fieldsV1", T.Message, FieldsV1), new(8, "subresource", T.String));
-
-    private static readonly Message ObjectMeta = new(
-        new(1, "name", T.String), new(2, "generateName", T.String), new(3, "namespace", T.String), new(4, "selfLink", T.String),
-        new(5, "uid", T.String), new(6, "resourceVersion", T.String), new(7, "generation", T.Int64),
-        new(8, "creationTimestamp", T.Time), new(9, "deletionTimestamp", T.Time), new(10, "deletionGracePeriodSeconds", T.Int64),
-        new(11, "labels", T.MapString), new(12, "annotations", T.MapString), new(13, "ownerReferences", T.RepeatedMessage, OwnerReference),
-        new(14, "finalizers", T.RepeatedString), new(17, "managedFields", T.RepeatedMessage, ManagedFieldsEntry));
-
-    private static readonly Message ObjectReference = new(
-        new(1, "kind", T.String), new(2, "namespace", T.String), new(3, "name", T.String), new(4, "uid", T.String),
-        new(5, "apiVersion", T.String), new(6, "resourceVersion", T.String), new(7, "fieldPath", T.String));
-
-    private static readonly Message LocalObjectReference = new(new Field(1, "name", T.String));
-
-    private static readonly Message NamespaceCondition = new(
-        new(1, "type", T.String), new(2, "status", T.String), new(4, "lastTransitionTime", T.Time), new(5, "reason", T.String), new(6, "message", T.String));
-
-    private static readonly Dictionary<string, Message> Kinds = new()
+    internal sealed class Message
     {
-        ["ConfigMap"] = new(new(1, "metadata", T.Message, ObjectMeta), new(2, "data", T.MapString), new(3, "binaryData", T.MapBytes), new(4, "immutable", T.Bool)),
-        ["Secret"] = new(new(1, "metadata", T.Message, ObjectMeta), new(2, "data", T.MapBytes), new(3, "type", T.String), new(4, "stringData", T.MapString), new(5, "immutable", T.Bool)),
-        ["Namespace"] = new(new(1, "metadata", T.Message, ObjectMeta),
-            new(2, "spec", T.Message, new Message(new Field(1, "finalizers", T.RepeatedString))),
-            new(3, "status", T.Message, new Message(new Field(1, "phase", T.String), new Field(2, "conditions", T.RepeatedMessage, NamespaceCondition)))),
-        ["ServiceAccount"] = new(new(1, "metadata", T.Message, ObjectMeta), new(2, "secrets", T.RepeatedMessage, ObjectReference),
-            new(3, "imagePullSecrets", T.RepeatedMessage, LocalObjectReference), new(4, "automountServiceAccountToken", T.Bool)),
-    };
+        public Message(params Field[] fields)
+        {
+            Fields = fields;
+            foreach (var f in fields) _byNumber[f.Number] = f;
+        }
 
-    // Partial schemas (decode only): what `kubectl create deployment|service` sends. Fields not listed
-    // are skipped when decoding, which is why these kinds are never encoded as protobuf.
-    private static readonly Message LabelSelectorRequirement = new(new(1, "key", T.String), new(2, "operator", T.String), new(3, "values", T.RepeatedString));
-    private static readonly Message LabelSelector = new(new(1, "matchLabels", T.MapString), new(2, "matchExpressions", T.RepeatedMessage, LabelSelectorRequirement));
-    private static readonly Message ContainerPort = new(new(1, "name", T.String), new(2, "hostPort", T.Int32), new(3, "containerPort", T.Int32), new(4, "protocol", T.String), new(5, "hostIP", T.String));
-    private static readonly Message EnvVar = new(new(1, "name", T.String), new(2, "value", T.String));
-    private static readonly Message ResourceRequirements = new(new(1, "limits", T.MapString), new(2, "requests", T.MapString));
-    private static readonly Message Container = new(
-        new(1, "name", T.String), new(2, "image", T.String), new(3, "command", T.RepeatedString), new(4, "args", T.RepeatedString),
-        new(5, "workingDir", T.String), new(6, "ports", T.RepeatedMessage, ContainerPort), new(7, "env", T.RepeatedMessage, EnvVar),
-        new(8, "resources", T.Message, ResourceRequirements), new(13, "terminationMessagePath", T.String), new(14, "imagePullPolicy", T.String),
-        new(20, "terminationMessagePolicy", T.String));
-    private static readonly Message PodSpec = new(
-        new(2, "containers", T.RepeatedMessage, Container), new(3, "restartPolicy", T.String), new(4, "terminationGracePeriodSeconds", T.Int64),
-        new(6, "dnsPolicy", T.String), new(7, "nodeSelector", T.MapString), new(8, "serviceAccountName", T.String),
-        new(20, "initContainers", T.RepeatedMessage, Container), new(21, "schedulerName", T.String));
-    private static readonly Message PodTemplateSpec = new(new(1, "metadata", T.Message, ObjectMeta), new(2, "spec", T.Message, PodSpec));
-    private static readonly Message DeploymentStrategy = new(new(1, "type", T.String),
-        new(2, "rollingUpdate", T.Message, new Message(new Field(1, "maxUnavailable", T.IntOrString), new Field(2, "maxSurge", T.IntOrString))));
-    private static readonly Message DeploymentSpec = new(
-        new(1, "replicas", T.Int32), new(2, "selector", T.Message, LabelSelector), new(3, "template", T.Message, PodTemplateSpec),
-        new(4, "strategy", T.Message, DeploymentStrategy), new(5, "minReadySeconds", T.Int32), new(6, "revisionHistoryLimit", T.Int32),
-        new(7, "paused", T.Bool), new(9, "progressDeadlineSeconds", T.Int32));
-    private static readonly Message ServicePort = new(
-        new(1, "name", T.String), new(2, "protocol", T.String), new(3, "port", T.Int32), new(4, "targetPort", T.IntOrString), new(5, "nodePort", T.Int32));
-    private static readonly Message ServiceSpec = new(
-        new(1, "ports", T.RepeatedMessage, ServicePort), new(2, "selector", T.MapString), new(3, "clusterIP", T.String), new(4, "type", T.String),
-        new(5, "externalIPs", T.RepeatedString), new(7, "sessionAffinity", T.String), new(11, "externalName", T.String));
+        private readonly Dictionary<int, Field> _byNumber = [];
+        private HashSet<string>? _jsonNames;
+        public Field[] Fields { get; }
+        public Field? ByNumber(int n) => _byNumber.GetValueOrDefault(n);
 
-    private static readonly Dictionary<(string Group, string Kind), Message> DecodeOnly = new()
-    {
-        [("apps", "Deployment")] = new(new(1, "metadata", T.Message, ObjectMeta), new(2, "spec", T.Message, DeploymentSpec)),
-        [("", "Service")] = new(new(1, "metadata", T.Message, ObjectMeta), new(2, "spec", T.Message, ServiceSpec)),
-    };
+        /// <summary>The JSON keys this message accounts for (inline members' keys included).</summary>
+        public HashSet<string> JsonNames => _jsonNames ??= Fields.SelectMany(f => f.Type == T.Inline ? f.Sub!.JsonNames : [f.Name]).ToHashSet(StringComparer.Ordinal);
+    }
 
-    private static Message? DecodeSchema(ResourceType rt) =>
-        CanEncode(rt) ? Kinds[rt.Kind] : rt.BuiltIn ? DecodeOnly.GetValueOrDefault((rt.Group, rt.Kind)) : null;
+    /// <summary>Fields that are pointers in Go, where zero is a value rather than "unset" (replicas: 0 scales down).</summary>
+    private static readonly HashSet<string> ZeroIsAValue = ["replicas"];
 
-    private static readonly Message TypeMeta = new(new Field(1, "apiVersion", T.String), new Field(2, "kind", T.String));
+    private static Message? SchemaOf(ResourceType rt) => rt.BuiltIn ? Wire.Kinds.GetValueOrDefault((rt.Group, rt.Kind)) : null;
 
-    public static bool CanEncode(ResourceType rt) => rt.BuiltIn && rt.Group.Length == 0 && Kinds.ContainsKey(rt.Kind);
+    public static bool CanEncode(ResourceType rt) => SchemaOf(rt) is not null;
 
     /// <summary>Protobuf only when the client lists it before JSON (kubectl's typed clients do).</summary>
     public static bool Wanted(string accept)
@@ -115,9 +61,13 @@ internal static class KubeProtobuf
         return json < 0 || pb < json;
     }
 
+    /// <summary>Whether the client accepts JSON at all (then an object protobuf cannot express is sent as JSON).</summary>
+    public static bool AcceptsJson(string accept) =>
+        accept.Length == 0 || accept.Contains("application/json", StringComparison.Ordinal) || accept.Contains("*/*", StringComparison.Ordinal);
+
     public static JsonNode Decode(byte[] bytes, ResourceType rt)
     {
-        var schema = DecodeSchema(rt);
+        var schema = SchemaOf(rt);
         if (schema is null)
             throw new ApiException(StatusReason.UnsupportedMediaType, $"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (protobuf is not served for {rt.QualifiedName})");
         if (bytes.Length < 4 || !bytes.AsSpan(0, 4).SequenceEqual(Magic))
@@ -132,7 +82,7 @@ internal static class KubeProtobuf
             {
                 switch (WireFormat.GetTagFieldNumber(tag))
                 {
-                    case 1: typeMeta = ReadMessage(unknown.ReadBytes(), TypeMeta); break;
+                    case 1: typeMeta = ReadMessage(unknown.ReadBytes(), Wire.TypeMeta); break;
                     case 2: raw = unknown.ReadBytes().ToByteArray(); break;
                     default: unknown.SkipLastField(); break;
                 }
@@ -152,10 +102,14 @@ internal static class KubeProtobuf
         }
     }
 
-    private static JsonObject ReadMessage(ByteString data, Message schema)
+    private static readonly Message TimeMessage = new(new Field(1, "s", T.Int64), new Field(2, "n", T.Int32));
+    private static readonly Message IntOrStringMessage = new(new Field(1, "type", T.Int64), new Field(2, "i", T.Int32), new Field(3, "s", T.String));
+    private static readonly Message QuantityMessage = new(new Field(1, "string", T.String));
+
+    private static JsonObject ReadMessage(ByteString data, Message schema, JsonObject? into = null)
     {
         var input = data.CreateCodedInput();
-        var obj = new JsonObject();
+        var obj = into ?? new JsonObject();
         uint tag;
         while ((tag = input.ReadTag()) != 0)
         {
@@ -163,35 +117,50 @@ internal static class KubeProtobuf
             if (field is null) { input.SkipLastField(); continue; }
             switch (field.Type)
             {
-                // Go decodes an empty string or zero number as "unset" (omitempty); so do we.
+                // Go writes non-pointer fields even when empty; JSON omits them (omitempty), so do we.
                 case T.String: { var v = input.ReadString(); if (v.Length > 0) obj[field.Name] = v; break; }
                 case T.Bytes: obj[field.Name] = Convert.ToBase64String(input.ReadBytes().ToByteArray()); break;
-                case T.Int64: { var v = input.ReadInt64(); if (v != 0) obj[field.Name] = v; break; }
-                case T.Int32: { var v = input.ReadInt32(); if (v != 0) obj[field.Name] = v; break; }
+                case T.Int64: { var v = input.ReadInt64(); if (v != 0 || ZeroIsAValue.Contains(field.Name)) obj[field.Name] = v; break; }
+                case T.Int32: { var v = input.ReadInt32(); if (v != 0 || ZeroIsAValue.Contains(field.Name)) obj[field.Name] = v; break; }
                 case T.Bool: obj[field.Name] = input.ReadBool(); break;
                 case T.RawJson: obj[field.Name] = JsonNode.Parse(input.ReadBytes().ToByteArray()); break;
+                case T.Quantity: obj[field.Name] = ReadMessage(input.ReadBytes(), QuantityMessage)["string"]?.ToString() ?? "0"; break;
                 case T.IntOrString:
                 {
-                    var v = ReadMessage(input.ReadBytes(), new Message(new Field(1, "type", T.Int64), new Field(2, "i", T.Int32), new Field(3, "s", T.String)));
+                    var v = ReadMessage(input.ReadBytes(), IntOrStringMessage);
                     obj[field.Name] = v["type"]?.GetValue<long>() == 1 ? JsonValue.Create(v["s"]?.ToString() ?? "") : JsonValue.Create(v["i"]?.GetValue<int>() ?? 0);
                     break;
                 }
-                case T.Time:
+                case T.Time or T.MicroTime:
                 {
-                    var t = ReadMessage(input.ReadBytes(), new Message(new Field(1, "s", T.Int64), new Field(2, "n", T.Int32)));
-                    var seconds = t["s"]?.GetValue<long>() ?? 0;
-                    obj[field.Name] = DateTimeOffset.FromUnixTimeSeconds(seconds).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+                    var t = ReadMessage(input.ReadBytes(), TimeMessage);
+                    var when = DateTimeOffset.FromUnixTimeSeconds(t["s"]?.GetValue<long>() ?? 0).UtcDateTime;
+                    obj[field.Name] = field.Type == T.Time
+                        ? when.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)
+                        : when.AddTicks((t["n"]?.GetValue<int>() ?? 0) / 100).ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
                     break;
                 }
                 case T.Message:
                 {
                     var sub = ReadMessage(input.ReadBytes(), field.Sub!);
-                    obj[field.Name] = field.Sub == FieldsV1 ? sub["Raw"]?.DeepClone() : sub;
+                    obj[field.Name] = field.Sub == Wire.FieldsV1 ? sub["Raw"]?.DeepClone() : sub;
                     break;
                 }
+                case T.Inline: ReadMessage(input.ReadBytes(), field.Sub!, obj); break;
                 case T.RepeatedString: Array(obj, field.Name).Add(input.ReadString()); break;
+                case T.RepeatedInt32 or T.RepeatedInt64:
+                {
+                    var list = Array(obj, field.Name);
+                    if (WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited)
+                    {
+                        var packed = input.ReadBytes().CreateCodedInput();
+                        while (!packed.IsAtEnd) list.Add(packed.ReadInt64());
+                    }
+                    else list.Add(input.ReadInt64());
+                    break;
+                }
                 case T.RepeatedMessage: Array(obj, field.Name).Add(ReadMessage(input.ReadBytes(), field.Sub!)); break;
-                case T.MapString or T.MapBytes:
+                case T.MapString or T.MapBytes or T.MapQuantity:
                 {
                     var entry = input.ReadBytes().CreateCodedInput();
                     string key = "", value = "";
@@ -200,7 +169,13 @@ internal static class KubeProtobuf
                     {
                         var n = WireFormat.GetTagFieldNumber(t);
                         if (n == 1) key = entry.ReadString();
-                        else if (n == 2) value = field.Type == T.MapString ? entry.ReadString() : Convert.ToBase64String(entry.ReadBytes().ToByteArray());
+                        else if (n == 2)
+                            value = field.Type switch
+                            {
+                                T.MapString => entry.ReadString(),
+                                T.MapBytes => Convert.ToBase64String(entry.ReadBytes().ToByteArray()),
+                                _ => ReadMessage(entry.ReadBytes(), QuantityMessage)["string"]?.ToString() ?? "0",
+                            };
                         else entry.SkipLastField();
                     }
                     if (obj[field.Name] is not JsonObject map) { map = new JsonObject(); obj[field.Name] = map; }
@@ -220,10 +195,41 @@ internal static class KubeProtobuf
         return a;
     }
 
-    public static byte[] Encode(JsonObject obj, ResourceType rt)
+    /// <summary>Encodes one object, or returns null when it holds something the descriptors cannot express.</summary>
+    public static byte[]? TryEncode(JsonObject obj, ResourceType rt)
     {
-        var raw = WriteMessage(obj, Kinds[rt.Kind]);
-        var typeMeta = WriteMessage(new JsonObject { ["apiVersion"] = rt.ApiVersion, ["kind"] = rt.Kind }, TypeMeta);
+        var schema = SchemaOf(rt);
+        if (schema is null) return null;
+        var raw = TryWrite(obj, schema);
+        return raw is null ? null : Wrap(raw, rt.ApiVersion, rt.Kind);
+    }
+
+    /// <summary>Encodes a list (<c>&lt;Kind&gt;List</c>: ListMeta, items), or null when an item cannot be expressed.</summary>
+    public static byte[]? TryEncodeList(ResourceType rt, IEnumerable<byte[]> itemsJson, string resourceVersion, string? next, long? remaining)
+    {
+        var schema = SchemaOf(rt);
+        if (schema is null) return null;
+        using var ms = new MemoryStream();
+        var output = new CodedOutputStream(ms);
+        var listMeta = new JsonObject { ["resourceVersion"] = resourceVersion };
+        if (next is not null) listMeta["continue"] = next;
+        if (remaining is not null) listMeta["remainingItemCount"] = remaining.Value;
+        output.WriteTag(1, WireFormat.WireType.LengthDelimited);
+        output.WriteBytes(ByteString.CopyFrom(TryWrite(listMeta, Wire.ListMeta)!));
+        foreach (var json in itemsJson)
+        {
+            var item = TryWrite(JsonNode.Parse(json)!.AsObject(), schema);
+            if (item is null) return null;
+            output.WriteTag(2, WireFormat.WireType.LengthDelimited);
+            output.WriteBytes(ByteString.CopyFrom(item));
+        }
+        output.Flush();
+        return Wrap(ms.ToArray(), rt.ApiVersion, rt.ListKind);
+    }
+
+    private static byte[] Wrap(byte[] raw, string apiVersion, string kind)
+    {
+        var typeMeta = TryWrite(new JsonObject { ["apiVersion"] = apiVersion, ["kind"] = kind }, Wire.TypeMeta)!;
         using var ms = new MemoryStream();
         ms.Write(Magic);
         var output = new CodedOutputStream(ms);
@@ -239,31 +245,52 @@ internal static class KubeProtobuf
         return ms.ToArray();
     }
 
+    private static byte[]? TryWrite(JsonObject obj, Message schema)
+    {
+        try { return WriteMessage(obj, schema); }
+        catch (Exception e) when (e is CannotEncode or InvalidOperationException or FormatException or JsonException or OverflowException) { return null; }
+    }
+
+    /// <summary>A value the descriptors cannot carry (an unknown field, or a value of another type).</summary>
+    private sealed class CannotEncode(string what) : Exception(what);
+
     private static byte[] WriteMessage(JsonObject obj, Message schema)
     {
+        foreach (var (key, _) in obj)
+            if (!schema.JsonNames.Contains(key) && key is not "apiVersion" and not "kind") throw new CannotEncode(key);
         using var ms = new MemoryStream();
         var output = new CodedOutputStream(ms);
         foreach (var field in schema.Fields)
         {
+            if (field.Type == T.Inline)
+            {
+                var inner = new JsonObject();
+                foreach (var name in field.Sub!.JsonNames)
+                    if (obj[name] is { } v) inner[name] = v.DeepClone();
+                if (inner.Count == 0) continue;
+                output.WriteTag(field.Number, WireFormat.WireType.LengthDelimited);
+                output.WriteBytes(ByteString.CopyFrom(WriteMessage(inner, field.Sub!)));
+                continue;
+            }
             var value = obj[field.Name];
             if (value is null) continue;
             switch (field.Type)
             {
                 case T.String:
                     output.WriteTag(field.Number, WireFormat.WireType.LengthDelimited);
-                    output.WriteString(value.ToString());
+                    output.WriteString(value.GetValue<string>());
                     break;
                 case T.Bytes:
                     output.WriteTag(field.Number, WireFormat.WireType.LengthDelimited);
-                    output.WriteBytes(ByteString.FromBase64(value.ToString()));
+                    output.WriteBytes(ByteString.FromBase64(value.GetValue<string>()));
                     break;
                 case T.Int64:
                     output.WriteTag(field.Number, WireFormat.WireType.Varint);
-                    output.WriteInt64(value.GetValue<long>());
+                    output.WriteInt64(Long(value));
                     break;
                 case T.Int32:
                     output.WriteTag(field.Number, WireFormat.WireType.Varint);
-                    output.WriteInt32(value.GetValue<int>());
+                    output.WriteInt32(checked((int)Long(value)));
                     break;
                 case T.Bool:
                     output.WriteTag(field.Number, WireFormat.WireType.Varint);
@@ -273,50 +300,69 @@ internal static class KubeProtobuf
                     output.WriteTag(field.Number, WireFormat.WireType.LengthDelimited);
                     output.WriteBytes(ByteString.CopyFrom(Encoding.UTF8.GetBytes(value.ToJsonString())));
                     break;
-                case T.Time:
-                {
-                    var when = DateTimeOffset.Parse(value.ToString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
-                    using var t = new MemoryStream();
-                    var to = new CodedOutputStream(t);
-                    to.WriteTag(1, WireFormat.WireType.Varint);
-                    to.WriteInt64(when.ToUnixTimeSeconds());
-                    to.Flush();
+                case T.Quantity:
                     output.WriteTag(field.Number, WireFormat.WireType.LengthDelimited);
-                    output.WriteBytes(ByteString.CopyFrom(t.ToArray()));
+                    output.WriteBytes(ByteString.CopyFrom(QuantityBytes(value)));
+                    break;
+                case T.IntOrString:
+                {
+                    var ios = value.GetValueKind() == JsonValueKind.String
+                        ? new JsonObject { ["type"] = 1, ["s"] = value.GetValue<string>() }
+                        : new JsonObject { ["type"] = 0, ["i"] = checked((int)Long(value)) };
+                    output.WriteTag(field.Number, WireFormat.WireType.LengthDelimited);
+                    output.WriteBytes(ByteString.CopyFrom(WriteMessage(ios, IntOrStringMessage)));
                     break;
                 }
-                case T.Message when value is JsonObject o:
+                case T.Time or T.MicroTime:
+                {
+                    var when = DateTimeOffset.Parse(value.GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+                    var t = new JsonObject { ["s"] = when.ToUnixTimeSeconds() };
+                    var nanos = (int)(when.UtcTicks % TimeSpan.TicksPerSecond) * 100;
+                    if (field.Type == T.MicroTime && nanos != 0) t["n"] = nanos;
                     output.WriteTag(field.Number, WireFormat.WireType.LengthDelimited);
-                    output.WriteBytes(ByteString.CopyFrom(WriteMessage(o, field.Sub!)));
+                    output.WriteBytes(ByteString.CopyFrom(WriteMessage(t, TimeMessage)));
                     break;
-                case T.Message when field.Sub == FieldsV1:
+                }
+                case T.Message when field.Sub == Wire.FieldsV1:
                     output.WriteTag(field.Number, WireFormat.WireType.LengthDelimited);
-                    output.WriteBytes(ByteString.CopyFrom(WriteMessage(new JsonObject { ["Raw"] = value.DeepClone() }, FieldsV1)));
+                    output.WriteBytes(ByteString.CopyFrom(WriteMessage(new JsonObject { ["Raw"] = value.DeepClone() }, Wire.FieldsV1)));
                     break;
-                case T.RepeatedString when value is JsonArray a:
-                    foreach (var s in a)
+                case T.Message:
+                    output.WriteTag(field.Number, WireFormat.WireType.LengthDelimited);
+                    output.WriteBytes(ByteString.CopyFrom(WriteMessage(value.AsObject(), field.Sub!)));
+                    break;
+                case T.RepeatedString:
+                    foreach (var s in value.AsArray())
                     {
                         output.WriteTag(field.Number, WireFormat.WireType.LengthDelimited);
-                        output.WriteString(s?.ToString() ?? "");
+                        output.WriteString(s!.GetValue<string>());
                     }
                     break;
-                case T.RepeatedMessage when value is JsonArray a:
-                    foreach (var m in a.OfType<JsonObject>())
+                case T.RepeatedInt32 or T.RepeatedInt64:
+                    foreach (var n in value.AsArray())
+                    {
+                        output.WriteTag(field.Number, WireFormat.WireType.Varint);
+                        output.WriteInt64(Long(n!));
+                    }
+                    break;
+                case T.RepeatedMessage:
+                    foreach (var m in value.AsArray())
                     {
                         output.WriteTag(field.Number, WireFormat.WireType.LengthDelimited);
-                        output.WriteBytes(ByteString.CopyFrom(WriteMessage(m, field.Sub!)));
+                        output.WriteBytes(ByteString.CopyFrom(WriteMessage(m!.AsObject(), field.Sub!)));
                     }
                     break;
-                case T.MapString or T.MapBytes when value is JsonObject map:
-                    foreach (var (k, v) in map.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+                case T.MapString or T.MapBytes or T.MapQuantity:
+                    foreach (var (k, v) in value.AsObject().OrderBy(kv => kv.Key, StringComparer.Ordinal))
                     {
                         using var e = new MemoryStream();
                         var eo = new CodedOutputStream(e);
                         eo.WriteTag(1, WireFormat.WireType.LengthDelimited);
                         eo.WriteString(k);
                         eo.WriteTag(2, WireFormat.WireType.LengthDelimited);
-                        if (field.Type == T.MapString) eo.WriteString(v?.ToString() ?? "");
-                        else eo.WriteBytes(ByteString.FromBase64(v?.ToString() ?? ""));
+                        if (field.Type == T.MapString) eo.WriteString(v?.GetValue<string>() ?? "");
+                        else if (field.Type == T.MapBytes) eo.WriteBytes(ByteString.FromBase64(v?.GetValue<string>() ?? ""));
+                        else eo.WriteBytes(ByteString.CopyFrom(QuantityBytes(v)));
                         eo.Flush();
                         output.WriteTag(field.Number, WireFormat.WireType.LengthDelimited);
                         output.WriteBytes(ByteString.CopyFrom(e.ToArray()));
@@ -326,5 +372,21 @@ internal static class KubeProtobuf
         }
         output.Flush();
         return ms.ToArray();
+    }
+
+    /// <summary>An integer whether parsed from JSON or built in code as an int; a fraction cannot be encoded.</summary>
+    private static long Long(JsonNode value)
+    {
+        var v = value.AsValue();
+        if (v.TryGetValue<long>(out var l)) return l;
+        if (v.TryGetValue<int>(out var i)) return i;
+        throw new CannotEncode(value.ToJsonString());
+    }
+
+    /// <summary>A resource.Quantity: its canonical string (a JSON number such as <c>cpu: 1</c> becomes "1").</summary>
+    private static byte[] QuantityBytes(JsonNode? value)
+    {
+        var text = value is JsonValue v && v.GetValueKind() == JsonValueKind.Number ? v.ToJsonString() : value?.GetValue<string>() ?? "0";
+        return WriteMessage(new JsonObject { ["string"] = text }, QuantityMessage);
     }
 }

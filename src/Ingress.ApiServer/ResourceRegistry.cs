@@ -80,6 +80,15 @@ public sealed class ResourceRegistry
         return new Snapshot(all, byPath, byKey, generation);
     }
 
+    /// <summary>The storage version a CRD declares (the only version when there is one).</summary>
+    internal static string? StorageVersionOf(JsonObject crd)
+    {
+        if (crd["spec"]?["versions"] is not JsonArray versions) return null;
+        foreach (var v in versions.OfType<JsonObject>())
+            if (v["storage"] is JsonValue sv && sv.TryGetValue<bool>(out var b) && b) return v["name"]?.ToString();
+        return versions.Count == 1 ? versions[0]?["name"]?.ToString() : null;
+    }
+
     /// <summary>Reads the served versions of a CRD. Null (with <paramref name="error"/>) when it is malformed.</summary>
     internal static IReadOnlyList<ResourceType>? ParseCrd(JsonObject crd, out string? error)
     {
@@ -111,6 +120,20 @@ public sealed class ResourceRegistry
             error = "spec.versions: Required value: must have at least one version";
             return null;
         }
+        var storage = versions.OfType<JsonObject>().Where(v => v["storage"] is JsonValue sv && sv.TryGetValue<bool>(out var b) && b)
+            .Select(v => v["name"]?.ToString()).ToList();
+        if (storage.Count != 1 && versions.Count > 1)
+        {
+            error = $"spec.versions: Invalid value: {versions.Count} versions: must have exactly one version marked as storage version";
+            return null;
+        }
+        var storageVersion = storage.Count == 1 ? storage[0] : versions[0]?["name"]?.ToString();
+        var strategy = spec["conversion"]?["strategy"]?.ToString() ?? "None";
+        if (strategy is not ("None" or "Webhook"))
+        {
+            error = $"spec.conversion.strategy: Unsupported value: \"{strategy}\": supported values: \"None\", \"Webhook\"";
+            return null;
+        }
         var result = new List<ResourceType>();
         foreach (var v in versions.OfType<JsonObject>())
         {
@@ -136,7 +159,8 @@ public sealed class ResourceRegistry
                 Group = group, Version = vname, Kind = kind, Plural = plural, Singular = singular,
                 Namespaced = scope != "Cluster", ShortNames = shortNames, Categories = categories,
                 HasStatusSubresource = v["subresources"]?["status"] is not null,
-                Columns = columns, BuiltIn = false, Storage = v["storage"]?.GetValue<bool>() ?? true,
+                Columns = columns, BuiltIn = false, Storage = vname == storageVersion,
+                StorageVersion = storageVersion, ConversionStrategy = strategy,
                 Schema = v["schema"]?["openAPIV3Schema"]?.DeepClone() as JsonObject,
             });
         }

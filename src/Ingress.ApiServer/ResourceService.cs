@@ -91,32 +91,60 @@ internal sealed class ResourceService
     /// <summary>fieldValidation=Strict: fields a CRD's schema does not declare are a 400, as the real server answers.</summary>
     private static void CheckStrictFields(ResourceType rt, JsonObject obj, WriteOptions options, JsonObject? old = null)
     {
-        if (!options.StrictFields || rt.Schema is null) return;
-        var unknown = SchemaValidation.UnknownFields(obj, rt.Schema);
+        if (!options.StrictFields || rt.CompiledSchema is not { } schema) return;
+        var unknown = schema.Prune(obj, remove: false);
         // Fields already stored (written without strict validation) are not this request's fault.
-        if (old is not null && unknown.Count > 0) unknown = unknown.Except(SchemaValidation.UnknownFields(old, rt.Schema)).ToList();
+        if (old is not null && unknown.Count > 0) unknown = unknown.Except(schema.Prune(old, remove: false)).ToList();
         if (unknown.Count == 0) return;
         throw ApiException.BadRequest(
             $"{rt.Kind} in version \"{rt.Version}\" cannot be handled as a {rt.Kind}: strict decoding error: " +
             string.Join(", ", unknown.Select(u => $"unknown field \"{u}\"")));
     }
 
-    private void RunAdmission(ResourceType rt, AdmissionOperation op, string? sub, JsonObject obj, JsonObject? old, WriteOptions options)
+    /// <summary>
+    /// The real server's write pipeline after decoding: mutating admission, then (custom resources) pruning
+    /// of fields the schema does not declare and schema validation, then validating admission. Pruning runs
+    /// after the mutating hooks because the real server prunes what mutating webhooks return too.
+    /// </summary>
+    private void Admit(ResourceType rt, AdmissionOperation op, string? sub, JsonObject obj, JsonObject? old, WriteOptions options, bool admit)
     {
-        if (_hooks.Count == 0) return;
         var meta = obj["metadata"] as JsonObject;
-        var request = new AdmissionRequest(rt.Group, rt.Version, rt.Kind, rt.Plural, sub,
+        var hooks = admit && _hooks.Count > 0 ? _hooks.Where(h => h.Handles(rt.Group, rt.Kind)).ToList() : [];
+        AdmissionRequest? request = hooks.Count == 0 ? null : new AdmissionRequest(rt.Group, rt.Version, rt.Kind, rt.Plural, sub,
             Str(meta?["namespace"]) ?? "", Str(meta?["name"]) ?? "", op, obj, old, options.DryRun, options.FieldManager);
-        foreach (var hook in _hooks.Where(h => h.Handles(rt.Group, rt.Kind)))
+        foreach (var hook in hooks)
         {
-            var r = hook.Mutate(request);
+            var r = hook.Mutate(request!);
             if (!r.Allowed) throw Denied(hook, r);
         }
-        foreach (var hook in _hooks.Where(h => h.Handles(rt.Group, rt.Kind)))
+        if (op != AdmissionOperation.Delete && rt.Structural is { } schema)
         {
-            var r = hook.Validate(request);
+            schema.Prune(obj, remove: true);
+            var errors = schema.Validate(obj, old);
+            if (errors.Count > 0) throw StructuralSchema.InvalidError(rt, Str(meta?["name"]) ?? "", errors);
+        }
+        foreach (var hook in hooks)
+        {
+            var r = hook.Validate(request!);
             if (!r.Allowed) throw Denied(hook, r);
         }
+    }
+
+    /// <summary>Conversion strategy None: objects are stored at the storage version, whatever version the
+    /// request used; responses get the request's apiVersion back (<see cref="Http.RequestHandler"/>).</summary>
+    private static void ToStorageVersion(ResourceType rt, JsonObject obj)
+    {
+        if (rt.StorageApiVersion != rt.ApiVersion) obj["apiVersion"] = rt.StorageApiVersion;
+    }
+
+    /// <summary>A version that needs a conversion webhook cannot be served: answer that plainly rather
+    /// than hand out an object of another version's shape.</summary>
+    public static void CheckConvertible(ResourceType rt)
+    {
+        if (rt.NeedsWebhookConversion)
+            throw new ApiException(StatusReason.InternalError,
+                $"conversion webhook for {rt.StorageApiVersion}, Kind={rt.Kind} failed: this API server does not call conversion webhooks " +
+                $"(spec.conversion.strategy: Webhook on {rt.QualifiedName}); use version {rt.StorageVersion} or conversion strategy None");
     }
 
     private static ApiException Denied(IAdmissionHook hook, AdmissionResult r)
@@ -127,18 +155,23 @@ internal sealed class ResourceService
 
     /// <summary>Server-managed parts of special kinds: a CRD must parse and gets Established status; a
     /// Namespace is Active.</summary>
-    private static void ApplyKindStrategy(ResourceType rt, JsonObject obj)
+    private static void ApplyKindStrategy(ResourceType rt, JsonObject obj, JsonObject? old = null)
     {
         if (rt.Group == "apiextensions.k8s.io" && rt.Kind == "CustomResourceDefinition")
         {
-            if (ResourceRegistry.ParseCrd(obj, out var error) is null)
+            var parsed = ResourceRegistry.ParseCrd(obj, out var error);
+            if (parsed is null)
                 throw new ApiException(StatusReason.Invalid, $"CustomResourceDefinition.apiextensions.k8s.io \"{Str(obj["metadata"]?["name"])}\" is invalid: {error}");
             var now = Now();
+            // storedVersions lists every version objects may still be stored at: the old list plus the
+            // current storage version (what a storage-version migration would later trim).
+            var stored = (old?["status"]?["storedVersions"] as JsonArray)?.Select(v => v?.ToString() ?? "").ToList() ?? [];
+            var storageVersion = ResourceRegistry.StorageVersionOf(obj);
+            if (storageVersion is not null && !stored.Contains(storageVersion)) stored.Add(storageVersion);
             obj["status"] = new JsonObject
             {
                 ["acceptedNames"] = obj["spec"]!["names"]!.DeepClone(),
-                ["storedVersions"] = new JsonArray((obj["spec"]!["versions"] as JsonArray)!.OfType<JsonObject>()
-                    .Where(v => v["storage"]?.GetValue<bool>() != false).Select(v => (JsonNode?)JsonValue.Create(Str(v["name"]))).Take(1).ToArray()),
+                ["storedVersions"] = new JsonArray(stored.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray()),
                 ["conditions"] = new JsonArray(
                     new JsonObject { ["type"] = "NamesAccepted", ["status"] = "True", ["reason"] = "NoConflicts", ["message"] = "no conflicts found", ["lastTransitionTime"] = now },
                     new JsonObject { ["type"] = "Established", ["status"] = "True", ["reason"] = "InitialNamesAccepted", ["message"] = "the initial names have been accepted", ["lastTransitionTime"] = now }),
@@ -163,6 +196,7 @@ internal sealed class ResourceService
 
     public async Task<WriteResult> CreateAsync(ResourceType rt, string ns, JsonObject obj, WriteOptions options, bool admit = true)
     {
+        CheckConvertible(rt);
         CheckTypeMeta(rt, obj);
         CheckStrictFields(rt, obj, options);
         var meta = Meta(obj);
@@ -196,7 +230,8 @@ internal sealed class ResourceService
         if (rt.HasStatusSubresource) obj.Remove("status");
         ApplyKindStrategy(rt, obj);
         if (options.FieldManager is not null) ManagedFields.Record(obj, null, options.FieldManager, "Update", rt.ApiVersion);
-        if (admit) RunAdmission(rt, AdmissionOperation.Create, null, obj, null, options);
+        Admit(rt, AdmissionOperation.Create, null, obj, null, options, admit);
+        ToStorageVersion(rt, obj);
         if (options.DryRun)
         {
             meta["resourceVersion"] = _store.CurrentResourceVersion.ToString();
@@ -222,6 +257,7 @@ internal sealed class ResourceService
         Func<JsonObject, JsonObject> mutate, string managerOperation = "Update", bool admit = true)
     {
         ns = rt.Namespaced ? ns : "";
+        CheckConvertible(rt);
         for (var attempt = 0; ; attempt++)
         {
             var current = _store.Get(rt.StorageKey, ns, name) ?? throw ApiException.NotFound(rt, name);
@@ -246,8 +282,9 @@ internal sealed class ResourceService
             var result = Prepare(rt, old, desired, sub);
             if (options.FieldManager is not null && sub is null && managerOperation == "Update" && !clientManagedFields)
                 ManagedFields.Record(result, old, options.FieldManager, "Update", rt.ApiVersion);
-            ApplyKindStrategy(rt, result);
-            if (admit) RunAdmission(rt, AdmissionOperation.Update, sub, result, old, options);
+            ApplyKindStrategy(rt, result, old);
+            Admit(rt, AdmissionOperation.Update, sub, result, old, options, admit);
+            ToStorageVersion(rt, result);
             var rm = Meta(result);
             rm["resourceVersion"] = current.ResourceVersion.ToString();
             if (JsonNode.DeepEquals(result, old)) return new WriteResult(current, false, current.Json);
@@ -356,7 +393,7 @@ internal sealed class ResourceService
             if (preconditionRv is not null && preconditionRv != current.ResourceVersion.ToString())
                 throw ApiException.Conflict(rt, name);
             var obj = current.ToJsonObject();
-            if (admit) RunAdmission(rt, AdmissionOperation.Delete, null, obj, obj, options);
+            Admit(rt, AdmissionOperation.Delete, null, obj, obj, options, admit);
             if (options.DryRun) return new WriteResult(current, false, current.Json);
             var meta = Meta(obj);
             var finalizers = meta["finalizers"] as JsonArray ?? new JsonArray();
@@ -382,7 +419,7 @@ internal sealed class ResourceService
                     return new WriteResult(current, false, current.Json);
                 meta["deletionTimestamp"] ??= Now();
                 meta["deletionGracePeriodSeconds"] ??= 0;
-                ApplyKindStrategy(rt, obj);
+                ApplyKindStrategy(rt, obj, current.ToJsonObject());
                 (outcome, stored, durable) = _store.Commit(rt.StorageKey, ns, name, current.ResourceVersion, obj);
             }
             else (outcome, stored, durable) = _store.Commit(rt.StorageKey, ns, name, current.ResourceVersion, null);

@@ -28,10 +28,29 @@ public sealed class ResourceType
     public bool BuiltIn { get; init; }
     /// <summary>Table columns after Name; empty means the default Age column.</summary>
     public IReadOnlyList<PrinterColumn> Columns { get; init; } = [];
-    /// <summary>The CRD version's openAPIV3Schema, for strict field validation (null for built-ins).</summary>
+    /// <summary>The CRD version's openAPIV3Schema (built-ins: their top-level fields, for strict field validation).</summary>
     public System.Text.Json.Nodes.JsonObject? Schema { get; init; }
-    /// <summary>The CRD version used for storage (all served versions share one store, no conversion).</summary>
+    /// <summary>Whether this is the CRD version used for storage (all served versions share one store).</summary>
     public bool Storage { get; init; } = true;
+    /// <summary>The version objects are stored at (the CRD's storage version, which may be unserved);
+    /// with conversion strategy None only <c>apiVersion</c> differs between versions.</summary>
+    public string? StorageVersion { get; init; }
+    /// <summary>The CRD's <c>spec.conversion.strategy</c>: None (the default) or Webhook, which this server
+    /// cannot call (a request needing conversion gets a clear error).</summary>
+    public string ConversionStrategy { get; init; } = "None";
+
+    private StructuralSchema? _compiled;
+    /// <summary><see cref="Schema"/> compiled (strict field validation of every kind).</summary>
+    internal StructuralSchema? CompiledSchema => Schema is null ? null : _compiled ??= StructuralSchema.Compile(Schema);
+    /// <summary>The schema custom resources are pruned and validated with (null for built-ins, whose
+    /// schema here lists top-level fields only).</summary>
+    internal StructuralSchema? Structural => BuiltIn ? null : CompiledSchema;
+
+    /// <summary>apiVersion of stored objects: group/storage version.</summary>
+    public string StorageApiVersion => StorageVersion is null ? ApiVersion : Group.Length == 0 ? StorageVersion : Group + "/" + StorageVersion;
+
+    /// <summary>Whether serving this version means converting from the storage version through a webhook.</summary>
+    public bool NeedsWebhookConversion => ConversionStrategy == "Webhook" && StorageApiVersion != ApiVersion;
 
     public string ApiVersion => Group.Length == 0 ? Version : Group + "/" + Version;
     public string ListKind => Kind + "List";

@@ -101,14 +101,71 @@ public sealed class DurabilityTests : IDisposable
         }
     }
 
+    /// <summary>Reads a watch stream line by line into <paramref name="into"/> until the stream ends.</summary>
+    private static async Task<Task> OpenWatchAsync(HttpClient http, string path, ConcurrentQueue<JsonObject> into, CancellationToken stop)
+    {
+        var response = await http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead);
+        response.EnsureSuccessStatusCode();
+        var stream = await response.Content.ReadAsStreamAsync();
+        return Task.Run(async () =>
+        {
+            using var reader = new StreamReader(stream);
+            try
+            {
+                while (await reader.ReadLineAsync(stop) is { } line)
+                    if (line.Length > 0) into.Enqueue(JsonNode.Parse(line)!.AsObject());
+            }
+            catch (IOException) { }
+            catch (HttpRequestException) { }
+            catch (OperationCanceledException) { }
+            finally { response.Dispose(); }
+        });
+    }
+
+    private static string NameOf(JsonObject watchEvent) => watchEvent["object"]?["metadata"]?["name"]?.ToString() ?? "";
+
+    [Fact]
+    public async Task AWatcherSeesAWriteOnlyAfterItIsFsynced()
+    {
+        using var disk = new ManualResetEventSlim(true);
+        await using var host = new ApiServerHost(new ApiServerOptions { DataDirectory = _dir }) { TestWalWriteGate = disk };
+        await host.StartAsync();
+        using var http = new HttpClient { BaseAddress = host.BaseUri, Timeout = Timeout.InfiniteTimeSpan };
+        var events = new ConcurrentQueue<JsonObject>();
+        using var stopWatch = new CancellationTokenSource();
+        var watch = await OpenWatchAsync(http, $"/api/v1/namespaces/default/configmaps?watch=true&resourceVersion={host.ResourceVersion}", events, stopWatch.Token);
+
+        disk.Reset(); // the disk stalls: the next write is applied in memory but not yet fsynced
+        var before = host.ResourceVersion;
+        var post = http.PostAsync("/api/v1/namespaces/default/configmaps", Json(TestServer.ConfigMapObject("held")));
+        await TestServer.Eventually(() => Task.FromResult(host.ResourceVersion > before), "the write to be applied in memory");
+        // Nothing after the last fsynced version has been published, so no watcher can have seen the write.
+        Assert.True(host.PublishedResourceVersion < host.ResourceVersion);
+        Assert.False(post.IsCompleted);
+        Assert.DoesNotContain(events, e => NameOf(e) == "held");
+        // A list started now waits for the fsync too (it is what an informer's watch would resume from).
+        var list = http.GetStringAsync("/api/v1/namespaces/default/configmaps");
+
+        disk.Set();
+        using (var created = await post) Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
+        await TestServer.Eventually(() => Task.FromResult(events.Any(e => NameOf(e) == "held" && e["type"]!.ToString() == "ADDED")), "the ADDED event after the fsync");
+        Assert.Contains("\"held\"", await list);
+        Assert.Equal(host.ResourceVersion, host.PublishedResourceVersion);
+        stopWatch.Cancel();
+        await watch;
+    }
+
     [Fact]
     public async Task EveryAcknowledgedWriteSurvivesKillDashNine()
     {
         var acknowledged = new ConcurrentBag<string>();
+        var watched = new ConcurrentQueue<JsonObject>();
         using (var server = StartProcess(out var baseUri))
         {
             using var http = new HttpClient { BaseAddress = baseUri };
+            using var watchHttp = new HttpClient { BaseAddress = baseUri, Timeout = Timeout.InfiniteTimeSpan };
             using var stop = new CancellationTokenSource();
+            var watch = await OpenWatchAsync(watchHttp, "/api/v1/namespaces/default/configmaps?watch=true", watched, stop.Token);
             var writers = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
             {
                 for (var i = 0; !stop.IsCancellationRequested; i++)
@@ -123,11 +180,12 @@ public sealed class DurabilityTests : IDisposable
                     catch (TaskCanceledException) { return; }
                 }
             })).ToArray();
-            await TestServer.Eventually(() => Task.FromResult(acknowledged.Count >= 300), "a burst of writes");
+            await TestServer.Eventually(() => Task.FromResult(acknowledged.Count >= 300 && !watched.IsEmpty), "a burst of writes, some of them watched");
             server.Kill(entireProcessTree: true); // SIGKILL while writers are still sending
             await server.WaitForExitAsync();
             stop.Cancel();
             await Task.WhenAll(writers);
+            await watch;
         }
         await using var host = await StartAsync();
         using var check = new HttpClient { BaseAddress = host.BaseUri };
@@ -135,6 +193,11 @@ public sealed class DurabilityTests : IDisposable
         var stored = list["items"]!.AsArray().Select(i => i!["metadata"]!["name"]!.ToString()).ToHashSet();
         var missing = acknowledged.Where(n => !stored.Contains(n)).ToList();
         Assert.True(missing.Count == 0, $"{missing.Count} of {acknowledged.Count} acknowledged writes lost, e.g. {string.Join(",", missing.Take(5))}");
+        // A watcher is never shown a change that the crash lost.
+        var seen = watched.Where(e => e["type"]?.ToString() == "ADDED").Select(NameOf).ToList();
+        Assert.NotEmpty(seen);
+        var phantoms = seen.Where(n => !stored.Contains(n)).ToList();
+        Assert.True(phantoms.Count == 0, $"{phantoms.Count} of {seen.Count} watched writes lost, e.g. {string.Join(",", phantoms.Take(5))}");
     }
 
     private Process StartProcess(out Uri baseUri)

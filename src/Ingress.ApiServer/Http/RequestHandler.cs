@@ -156,6 +156,7 @@ internal sealed partial class RequestHandler
         }
         if (rest.Length == 0 || rest.Length > 3) throw NotFoundPath();
         var rt = _registry.Find(group, version, rest[0]) ?? throw NotFoundPath();
+        ResourceService.CheckConvertible(rt);
         var name = rest.Length >= 2 ? rest[1] : null;
         var sub = rest.Length == 3 ? rest[2] : null;
         if (sub is not null && (sub != "status" || !rt.HasStatusSubresource) && !(sub == "finalize" && rt.Kind == "Namespace")) throw NotFoundPath();
@@ -334,15 +335,24 @@ internal sealed partial class RequestHandler
     {
         if (rt.BuiltIn && KubeProtobuf.Wanted(accept) && KubeProtobuf.CanEncode(rt))
         {
-            var pb = KubeProtobuf.Encode(JsonNode.Parse(json)!.AsObject(), rt);
-            ctx.Response.StatusCode = status;
-            ctx.Response.ContentType = KubeProtobuf.ContentType;
-            ctx.Response.ContentLength = pb.Length;
-            return ctx.Response.Body.WriteAsync(pb).AsTask();
+            var pb = KubeProtobuf.TryEncode(JsonNode.Parse(json)!.AsObject(), rt);
+            if (pb is not null) return WriteProtobufAsync(ctx, pb, status);
+            if (!KubeProtobuf.AcceptsJson(accept)) throw NotAcceptable(rt);
         }
         if (storedApiVersion != rt.ApiVersion) json = Rewrite(json, rt);
         return WriteBytesAsync(ctx, json, status);
     }
+
+    private static Task WriteProtobufAsync(HttpContext ctx, byte[] pb, int status)
+    {
+        ctx.Response.StatusCode = status;
+        ctx.Response.ContentType = KubeProtobuf.ContentType;
+        ctx.Response.ContentLength = pb.Length;
+        return ctx.Response.Body.WriteAsync(pb).AsTask();
+    }
+
+    private static ApiException NotAcceptable(ResourceType rt) =>
+        new(StatusReason.NotAcceptable, $"only the following media types are accepted: application/json, application/yaml (this {rt.Kind} holds fields the protobuf encoding here cannot carry)");
 
     /// <summary>Served versions share storage without conversion; only apiVersion changes.</summary>
     private static byte[] Rewrite(byte[] json, ResourceType rt)
@@ -360,6 +370,8 @@ internal sealed partial class RequestHandler
         var label = LabelSelector.Parse(q["labelSelector"]);
         var field = FieldSelector.Parse(q["fieldSelector"]);
         var (items, rv) = _service.Store.List(rt.StorageKey, rt.Namespaced && ns.Length > 0 ? ns : null);
+        // A list is what informers start from: never show a version that a crash could still lose.
+        await _service.Store.WhenDurable(rv);
         IEnumerable<StoredObject> filtered = items;
         var cont = q["continue"].ToString();
         if (cont.Length > 0)
@@ -385,6 +397,12 @@ internal sealed partial class RequestHandler
             var table = TableConverter.Build(rt, page, rv, next, q["includeObject"].ToString());
             await WriteJsonAsync(ctx, table, TableConverter.ContentType);
             return;
+        }
+        if (rt.BuiltIn && KubeProtobuf.Wanted(accept) && KubeProtobuf.CanEncode(rt))
+        {
+            var pb = KubeProtobuf.TryEncodeList(rt, page.Select(o => o.Json), rv.ToString(), next, remaining);
+            if (pb is not null) { await WriteProtobufAsync(ctx, pb, 200); return; }
+            if (!KubeProtobuf.AcceptsJson(accept)) throw NotAcceptable(rt);
         }
         await WriteListAsync(ctx, rt, page.Select(o => (o.Json, o.ApiVersion)).ToList(), rv, next, remaining);
     }
@@ -459,6 +477,8 @@ internal sealed partial class RequestHandler
         var first = true;
         try
         {
+            // Synthetic ADDED events may show versions still waiting for their fsync.
+            await watcher.Ready.WaitAsync(cts.Token);
             await ctx.Response.StartAsync(cts.Token);
             await ctx.Response.Body.FlushAsync(cts.Token);
             var reader = watcher.Events.Reader;
@@ -471,12 +491,15 @@ internal sealed partial class RequestHandler
                     try { ready = await reader.WaitToReadAsync(idle.Token); }
                     catch (OperationCanceledException) when (!cts.IsCancellationRequested)
                     {
+                        // The published (durable) version, read before checking the queue is empty: every
+                        // event up to it is then already sent, so the bookmark never runs ahead of them.
+                        var published = _service.Store.PublishedResourceVersion;
                         if (reader.Count == 0)
                         {
                             var bookmark = new JsonObject
                             {
                                 ["kind"] = rt.Kind, ["apiVersion"] = rt.ApiVersion,
-                                ["metadata"] = new JsonObject { ["resourceVersion"] = _service.Store.CurrentResourceVersion.ToString() },
+                                ["metadata"] = new JsonObject { ["resourceVersion"] = published.ToString() },
                             };
                             await WriteEventAsync(ctx, "BOOKMARK", JsonSerializer.SerializeToUtf8Bytes(bookmark, JsonOptions.Compact));
                         }

@@ -73,6 +73,11 @@ internal sealed class ObjectStore : IDisposable
     private long _reservedDurable = long.MaxValue;
     private long _reservationPendingTo;
     private Task? _reservationPending;
+    /// <summary>Highest resourceVersion whose WAL record is fsynced (every version without a WAL).</summary>
+    private long _durableRv;
+    /// <summary>Completes when the last record appended so far is fsynced; batches complete in order, so
+    /// this covers every earlier version too.</summary>
+    private Task _lastAppend = Task.CompletedTask;
 
     public ObjectStore(int watchHistory, WriteAheadLog? wal, int snapshotEvery, ILogger log)
     {
@@ -80,7 +85,44 @@ internal sealed class ObjectStore : IDisposable
         _wal = wal;
         _snapshotEvery = snapshotEvery;
         _log = log;
+        if (wal is not null) wal.Durable = PublishDurable;
     }
+
+    /// <summary>Runs on the WAL writer thread after an fsync: only now do watchers see the changes.</summary>
+    private void PublishDurable(List<object> events)
+    {
+        lock (_sync)
+        {
+            foreach (WatchEvent e in events)
+            {
+                _hub.Publish(e);
+                _durableRv = Math.Max(_durableRv, e.Object.ResourceVersion);
+            }
+        }
+    }
+
+    /// <summary>Appends to the WAL (when there is one) and publishes the watch event once the record is on
+    /// disk; without a WAL the event is published at once. Called under the lock.</summary>
+    private Task AppendAndPublish(WalRecord record, WatchEvent e)
+    {
+        if (_wal is null)
+        {
+            _hub.Publish(e);
+            _durableRv = record.ResourceVersion;
+            return Task.CompletedTask;
+        }
+        return _lastAppend = _wal.Append(record, e);
+    }
+
+    /// <summary>Completes once every change up to <paramref name="rv"/> is durable, so what a list or a
+    /// watch shows can never be lost by a crash.</summary>
+    public Task WhenDurable(long rv)
+    {
+        lock (_sync) return rv <= _durableRv ? Task.CompletedTask : _lastAppend;
+    }
+
+    /// <summary>Highest version published to watchers (tests: a change not yet durable is not published).</summary>
+    public long PublishedResourceVersion { get { lock (_sync) return _durableRv; } }
 
     public long CurrentResourceVersion { get { lock (_sync) return _rv; } }
     public int WatcherCount { get { lock (_sync) return _hub.WatcherCount; } }
@@ -120,6 +162,7 @@ internal sealed class ObjectStore : IDisposable
         // them, so a watch resuming from any of them gets 410 instead of a replay that skips writes.
         if (reserved > _rv) _rv = reserved + 1;
         _hub.ResetHistory(_rv);
+        _durableRv = _rv;
         lock (_sync)
         {
             _reservedDurable = _rv;
@@ -237,8 +280,8 @@ internal sealed class ObjectStore : IDisposable
                 stored = StoredObject.From(last, lastBytes, rv);
                 bucket.Remove(key);
                 Index(storageKey, current, null);
-                durable = _wal?.Append(new WalRecord(WalOp.Delete, rv, storageKey, ns, name, null)) ?? Task.CompletedTask;
-                _hub.Publish(new WatchEvent(WatchEventType.Deleted, storageKey, stored, current));
+                durable = AppendAndPublish(new WalRecord(WalOp.Delete, rv, storageKey, ns, name, null),
+                    new WatchEvent(WatchEventType.Deleted, storageKey, stored, current));
             }
             else
             {
@@ -247,8 +290,8 @@ internal sealed class ObjectStore : IDisposable
                 stored = StoredObject.From(newObject, bytes, rv);
                 bucket[key] = stored;
                 Index(storageKey, current, stored);
-                durable = _wal?.Append(new WalRecord(WalOp.Put, rv, storageKey, ns, name, bytes)) ?? Task.CompletedTask;
-                _hub.Publish(new WatchEvent(current is null ? WatchEventType.Added : WatchEventType.Modified, storageKey, stored, current));
+                durable = AppendAndPublish(new WalRecord(WalOp.Put, rv, storageKey, ns, name, bytes),
+                    new WatchEvent(current is null ? WatchEventType.Added : WatchEventType.Modified, storageKey, stored, current));
             }
             MaybeSnapshot();
         }
@@ -287,8 +330,8 @@ internal sealed class ObjectStore : IDisposable
             stored = StoredObject.From(obj, bytes, rv);
             bucket[key] = stored;
             Index(storageKey, current, stored);
-            _wal?.Append(new WalRecord(WalOp.Put, rv, storageKey, ns, name, bytes));
-            _hub.Publish(new WatchEvent(current is null ? WatchEventType.Added : WatchEventType.Modified, storageKey, stored, current));
+            AppendAndPublish(new WalRecord(WalOp.Put, rv, storageKey, ns, name, bytes),
+                new WatchEvent(current is null ? WatchEventType.Added : WatchEventType.Modified, storageKey, stored, current));
             MaybeSnapshot();
         }
         return stored;
@@ -337,24 +380,31 @@ internal sealed class ObjectStore : IDisposable
     /// <summary>Opens a watch. <paramref name="fromRv"/> null means "now, with synthetic ADDED events for
     /// what exists"; otherwise every change after that version is replayed first. Null result means the
     /// version is too old (410 Gone).</summary>
+    /// <remarks>Events reach the watcher only once durable. The synthetic ADDED events come from memory,
+    /// which may hold versions not yet fsynced: <see cref="Watcher.Ready"/> completes when they are, and the
+    /// caller sends nothing before it. Later publications of those same versions are skipped.</remarks>
     public Watcher? Watch(string storageKey, string? ns, Func<StoredObject, bool> matches, long? fromRv)
     {
-        var w = new Watcher { StorageKey = storageKey, Namespace = ns, Matches = matches };
         lock (_sync)
         {
+            Watcher w;
             if (fromRv is { } rv)
             {
                 if (!_hub.CanResumeFrom(rv)) return null;
+                w = new Watcher { StorageKey = storageKey, Namespace = ns, Matches = matches, SkipThrough = rv, Ready = Task.CompletedTask };
                 _hub.Replay(w, rv);
             }
-            else if (_buckets.TryGetValue(storageKey, out var b))
+            else
             {
-                foreach (var o in b.Values.OrderBy(o => o.ResourceVersion))
-                    w.Offer(new WatchEvent(WatchEventType.Added, storageKey, o, null));
+                w = new Watcher { StorageKey = storageKey, Namespace = ns, Matches = matches, SkipThrough = _rv,
+                    Ready = _rv <= _durableRv ? Task.CompletedTask : _lastAppend };
+                if (_buckets.TryGetValue(storageKey, out var b))
+                    foreach (var o in b.Values.OrderBy(o => o.ResourceVersion))
+                        w.Offer(new WatchEvent(WatchEventType.Added, storageKey, o, null), initial: true);
             }
             _hub.Add(w);
+            return w;
         }
-        return w;
     }
 
     public void Unwatch(Watcher w) { lock (_sync) _hub.Remove(w); }

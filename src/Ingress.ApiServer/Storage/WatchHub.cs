@@ -13,12 +13,17 @@ internal sealed class Watcher
     public string? Namespace { get; init; }
     public required Func<StoredObject, bool> Matches { get; init; }
     public Channel<WatchEvent> Events { get; } = Channel.CreateUnbounded<WatchEvent>();
+    /// <summary>Versions up to this one were already sent (replayed or listed as synthetic ADDED events).</summary>
+    public long SkipThrough { get; init; }
+    /// <summary>Completes when the synthetic ADDED events are durable; nothing is sent before.</summary>
+    public required Task Ready { get; init; }
 
     /// <summary>Translates a store event into what this watcher sees: an object leaving the selector is
     /// DELETED for it, one entering is ADDED (the real API server does the same).</summary>
-    public bool Offer(WatchEvent e)
+    public bool Offer(WatchEvent e, bool initial = false)
     {
         if (e.StorageKey != StorageKey) return false;
+        if (!initial && e.Object.ResourceVersion <= SkipThrough) return false;
         if (Namespace is not null && e.Object.Namespace != Namespace) return false;
         var now = Matches(e.Object);
         if (e.Type == WatchEventType.Modified && e.Old is not null)

@@ -23,7 +23,7 @@ internal sealed partial class WriteAheadLog : IDisposable
     private readonly string _dir;
     private readonly ILogger _log;
     private readonly object _queueGate = new();
-    private List<(WalRecord Record, TaskCompletionSource Done)> _pending = [];
+    private List<(WalRecord Record, TaskCompletionSource Done, object? AfterDurable)> _pending = [];
     private readonly SemaphoreSlim _signal = new(0);
     private readonly Thread _writer;
     private volatile bool _stopping;
@@ -31,6 +31,15 @@ internal sealed partial class WriteAheadLog : IDisposable
     private int _segmentSeq;
 
     public int RecordsSinceSnapshot { get; set; }
+
+    /// <summary>Called on the writer thread after each batch's fsync, before its appends complete, with
+    /// the tokens given to <see cref="Append"/> in append order. The store publishes watch events here, so
+    /// no watcher sees a change that a crash could still lose.</summary>
+    public Action<List<object>>? Durable { get; set; }
+
+    /// <summary>Test seam: when set, the writer thread waits on it before writing each batch (a stalled
+    /// disk), so tests can observe the state between a commit in memory and its fsync.</summary>
+    internal ManualResetEventSlim? WriteGate { get; set; }
     public int SegmentSeq => _segmentSeq;
 
     public WriteAheadLog(string dir, ILogger log)
@@ -172,10 +181,10 @@ internal sealed partial class WriteAheadLog : IDisposable
 
     /// <summary>Queues a record (callers hold the store lock, so records are queued in resourceVersion
     /// order); the task completes once the record is on disk.</summary>
-    public Task Append(WalRecord record)
+    public Task Append(WalRecord record, object? afterDurable = null)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_queueGate) _pending.Add((record, done));
+        lock (_queueGate) _pending.Add((record, done, afterDurable));
         RecordsSinceSnapshot++;
         _signal.Release();
         return done.Task;
@@ -188,7 +197,7 @@ internal sealed partial class WriteAheadLog : IDisposable
         lock (_queueGate)
         {
             ++_segmentSeq;
-            _pending.Add((new WalRecord(0, _segmentSeq, "", "", "", null), new TaskCompletionSource()));
+            _pending.Add((new WalRecord(0, _segmentSeq, "", "", "", null), new TaskCompletionSource(), null));
         }
         _signal.Release();
         RecordsSinceSnapshot = 0;
@@ -225,17 +234,19 @@ internal sealed partial class WriteAheadLog : IDisposable
         while (true)
         {
             _signal.Wait();
-            List<(WalRecord Record, TaskCompletionSource Done)> batch;
+            List<(WalRecord Record, TaskCompletionSource Done, object? AfterDurable)> batch;
             lock (_queueGate)
             {
                 if (_pending.Count == 0) { if (_stopping) break; continue; }
                 batch = _pending;
-                _pending = new List<(WalRecord, TaskCompletionSource)>(batch.Count);
+                _pending = new List<(WalRecord, TaskCompletionSource, object?)>(batch.Count);
             }
             try
             {
+                WriteGate?.Wait();
                 buffer.SetLength(0);
-                foreach (var (record, done) in batch)
+                List<object>? durable = null;
+                foreach (var (record, done, afterDurable) in batch)
                 {
                     if (record.Op == 0)
                     {
@@ -248,15 +259,20 @@ internal sealed partial class WriteAheadLog : IDisposable
                         continue;
                     }
                     Encode(record, buffer);
+                    if (afterDurable is not null) (durable ??= new List<object>(batch.Count)).Add(afterDurable);
                 }
                 FlushBuffer(buffer);
                 _segment!.Flush(true);
-                foreach (var (_, done) in batch) done.TrySetResult();
+                // Reservations complete before the watch callback: a writer may wait for one while holding the
+                // store's lock, which the callback takes, so the other order could deadlock.
+                foreach (var (record, done, _) in batch) if (record.Op == WalOp.Reserve) done.TrySetResult();
+                if (durable is not null) Durable?.Invoke(durable);
+                foreach (var (_, done, _) in batch) done.TrySetResult();
             }
             catch (Exception ex)
             {
                 LogWriteFailed(_log, ex);
-                foreach (var (_, done) in batch) done.TrySetException(ex);
+                foreach (var (_, done, _) in batch) done.TrySetException(ex);
             }
         }
     }

@@ -243,7 +243,12 @@ public sealed class KpaReconcilerTests
         await c.CreateSksAsync(new ServerlessService
         {
             Metadata = new ObjectMeta { Name = Rev, Namespace = AutoscalingCluster.Ns },
-            Spec = new ServerlessServiceSpec { Mode = "Serve", NumActivators = 7 },
+            // objectRef and protocolType are required by the SKS CRD's schema, which the API server enforces.
+            Spec = new ServerlessServiceSpec
+            {
+                Mode = "Serve", NumActivators = 7, ProtocolType = "http1",
+                ObjectRef = new Ingress.Api.Core.V1.ObjectReference { ApiVersion = "apps/v1", Kind = "Deployment", Name = Deploy },
+            },
         });
         await c.CreatePaAsync(Rev, Kpa());
 
