@@ -20,6 +20,8 @@ public static class Program
         root.Subcommands.Add(ActivatorCommand.Create());
         root.Subcommands.Add(WebhookCommand.Create());
         root.Subcommands.Add(ControllerCommand.Create());
+        root.Subcommands.Add(ControllerCommand.CreateNetIstioController());
+        root.Subcommands.Add(ControllerCommand.CreateAutoscaler());
         root.Subcommands.Add(RenderCommand.Create());
         root.Subcommands.Add(DiagnoseCommand.Create());
         root.Subcommands.Add(UpCommand.Create());

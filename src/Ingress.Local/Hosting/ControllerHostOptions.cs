@@ -61,5 +61,8 @@ public sealed class ControllerHostOptions
     public string MetricsBindAddress { get; init; } = "0.0.0.0";
     /// <summary>Workers per controller; default 2, Knative's threads per controller.</summary>
     public int Workers { get; init; } = 2;
+    /// <summary>Component name under which config-logging's <c>loglevel.&lt;component&gt;</c> is read; null (the
+    /// default, render and tests) follows neither config-logging nor config-observability.</summary>
+    public string? ObservabilityComponent { get; init; }
     public TimeProvider Time { get; init; } = TimeProvider.System;
 }
