@@ -7,7 +7,10 @@ namespace Ingress.Cli;
 /// other projects; every verb lives in its own file under Commands/.</summary>
 public static class Program
 {
-    public static Task<int> Main(string[] args) => BuildRoot().Parse(args).InvokeAsync();
+    // SIGTERM cancels the verb's token; the verb then drains. System.CommandLine's default gives it 2 s before exiting
+    // with 143; a pod's terminationGracePeriodSeconds (then SIGKILL) is the real bound, so allow up to the activator's 600 s.
+    public static Task<int> Main(string[] args) =>
+        BuildRoot().Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(600) });
 
     public static RootCommand BuildRoot()
     {

@@ -29,7 +29,7 @@ public sealed class KnativeJsonFormatter : ITextFormatter
             json.WriteString("timestamp", logEvent.Timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture));
             if (logEvent.Properties.TryGetValue("SourceContext", out var source) && source is ScalarValue { Value: string logger })
                 json.WriteString("logger", logger);
-            json.WriteString("message", logEvent.RenderMessage(System.Globalization.CultureInfo.InvariantCulture));
+            json.WriteString("message", Render(logEvent));
             foreach (var (name, value) in logEvent.Properties)
             {
                 if (Skipped.Contains(name)) continue;
@@ -45,6 +45,20 @@ public sealed class KnativeJsonFormatter : ITextFormatter
         }
         output.Write(System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
         output.Write('\n');
+    }
+
+    /// <summary>The message with string values as they are: Serilog's own rendering quotes them, zap does not.</summary>
+    private static string Render(LogEvent logEvent)
+    {
+        using var text = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var token in logEvent.MessageTemplate.Tokens)
+        {
+            if (token is Serilog.Parsing.PropertyToken p && logEvent.Properties.TryGetValue(p.PropertyName, out var v) && v is ScalarValue { Value: string raw })
+                text.Write(raw);
+            else
+                token.Render(logEvent.Properties, text, System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return text.ToString();
     }
 
     private static string Severity(LogEventLevel level) => level switch
@@ -63,7 +77,8 @@ public sealed class KnativeJsonFormatter : ITextFormatter
             case ScalarValue { Value: null }: json.WriteNullValue(); break;
             case ScalarValue { Value: bool b }: json.WriteBooleanValue(b); break;
             case ScalarValue { Value: int or long or short or byte or uint or ulong or ushort or sbyte } s: json.WriteRawValue(Convert.ToString(s.Value, System.Globalization.CultureInfo.InvariantCulture)!); break;
-            case ScalarValue { Value: double or float or decimal } s: json.WriteStringValue(Convert.ToString(s.Value, System.Globalization.CultureInfo.InvariantCulture)); break;
+            case ScalarValue { Value: double d } when double.IsFinite(d): json.WriteNumberValue(d); break;
+            case ScalarValue { Value: float or decimal or double } s: json.WriteStringValue(Convert.ToString(s.Value, System.Globalization.CultureInfo.InvariantCulture)); break;
             case ScalarValue { Value: TimeSpan t }: json.WriteStringValue(t.ToString("c", System.Globalization.CultureInfo.InvariantCulture)); break;
             case ScalarValue s: json.WriteStringValue(Convert.ToString(s.Value, System.Globalization.CultureInfo.InvariantCulture)); break;
             case SequenceValue seq:

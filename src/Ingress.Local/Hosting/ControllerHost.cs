@@ -161,7 +161,9 @@ public sealed partial class ControllerHost : IAsyncDisposable
             await RunModulesAsync(ct).ConfigureAwait(false);
             return;
         }
-        _elector = new LeaderElector(Client, new LeaderElectionOptions { LeaseName = Options.LeaseName, LeaseNamespace = Options.SystemNamespace });
+        var election = new LeaderElectionOptions { LeaseName = Options.LeaseName, LeaseNamespace = Options.SystemNamespace };
+        if (Options.LeaderIdentity is { Length: > 0 } identity) election = new LeaderElectionOptions { LeaseName = election.LeaseName, LeaseNamespace = election.LeaseNamespace, Identity = identity };
+        _elector = new LeaderElector(Client, election);
         try
         {
             await _elector.RunAsync(RunModulesAsync, ct).ConfigureAwait(false);

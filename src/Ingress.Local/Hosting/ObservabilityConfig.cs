@@ -106,6 +106,7 @@ public sealed partial class ObservabilityConfigWatcher
 {
     private readonly string _component;
     private readonly ILogger _log;
+    private LogLevel? _level;
 
     public ObservabilityConfigWatcher(SharedInformerFactory informers, string systemNamespace, string component, ILogger log)
     {
@@ -125,6 +126,7 @@ public sealed partial class ObservabilityConfigWatcher
 
     private void OnConfigMap(ConfigMap cm)
     {
+        LogObserved(_log, cm.Metadata.Name ?? "", cm.Metadata.ResourceVersion ?? "");
         var data = cm.Data is null ? null : new Dictionary<string, string>(cm.Data);
         switch (cm.Metadata.Name)
         {
@@ -132,7 +134,13 @@ public sealed partial class ObservabilityConfigWatcher
             {
                 var (level, error) = LoggingConfig.Parse(data, _component);
                 if (error is not null) LogBadConfig(_log, LoggingConfig.ConfigMapName, error);
-                else LogLevelChanged?.Invoke(level);
+                else if (level != _level)
+                {
+                    _level = level;
+                    LogLevelChanged?.Invoke(level);
+                    // After the switch: shown whenever the new level admits Information.
+                    LogLevelApplied(_log, _component, level.ToString());
+                }
                 break;
             }
             case TracingConfig.ConfigMapName:
@@ -144,6 +152,12 @@ public sealed partial class ObservabilityConfigWatcher
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Observed ConfigMap {ConfigMap} at resourceVersion {ResourceVersion}")]
+    private static partial void LogObserved(ILogger logger, string configMap, string resourceVersion);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Log level of {Component} is now {Level} (config-logging)")]
+    private static partial void LogLevelApplied(ILogger logger, string component, string level);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Failed to parse ConfigMap {ConfigMap}: {Error}; keeping the last good value")]
     private static partial void LogBadConfig(ILogger logger, string configMap, string error);
