@@ -26,6 +26,8 @@ COPY src/Ingress.Local/Ingress.Local.csproj src/Ingress.Local/
 COPY src/Ingress.Cli/Ingress.Cli.csproj src/Ingress.Cli/
 RUN dotnet restore src/Ingress.Cli/Ingress.Cli.csproj -r linux-x64
 COPY src/ src/
+# Ingress.Local embeds the CRDs (render and up preload them from the executable).
+COPY crds/ crds/
 RUN dotnet publish src/Ingress.Cli/Ingress.Cli.csproj --no-restore -c Release -r linux-x64 \
       --self-contained false -p:PublishReadyToRun=true -p:DebugType=none -o /app
 
