@@ -75,6 +75,18 @@ public sealed partial class DockerfileTests
         var user = finalStage.Last(i => i.Keyword == "USER").Arguments;
         Assert.Matches("^[0-9]+(:[0-9]+)?$", user);
         Assert.All(user.Split(':'), id => Assert.NotEqual(0, int.Parse(id, System.Globalization.CultureInfo.InvariantCulture)));
+        // runtime-deps has no .NET: the publish must be self-contained; and `publish --no-restore` only finds the
+        // runtime, crossgen and ILLink packs when the restore was told about them.
+        var publish = instructions.Single(i => i.Keyword == "RUN" && i.Arguments.Contains("dotnet publish", StringComparison.Ordinal)).Arguments;
+        var restore = instructions.Single(i => i.Keyword == "RUN" && i.Arguments.Contains("dotnet restore", StringComparison.Ordinal)).Arguments;
+        if (final.Arguments.Contains("/runtime-deps:", StringComparison.Ordinal))
+        {
+            Assert.Contains("--self-contained true", publish, StringComparison.Ordinal);
+            Assert.Contains("-p:SelfContained=true", restore, StringComparison.Ordinal);
+        }
+        foreach (var property in new[] { "PublishReadyToRun=true", "PublishTrimmed=true" })
+            if (publish.Contains(property, StringComparison.Ordinal)) Assert.Contains(property, restore, StringComparison.Ordinal);
+        if (publish.Contains("--no-restore", StringComparison.Ordinal)) Assert.Contains("-r linux-x64", restore, StringComparison.Ordinal);
         // Read-only root filesystem: nothing is written outside /tmp (the diagnostics socket is off).
         Assert.Contains(finalStage, i => i.Keyword == "ENV" && i.Arguments.Contains("DOTNET_EnableDiagnostics=0", StringComparison.Ordinal));
     }

@@ -113,14 +113,16 @@ internal sealed class InClusterEnvironment : IAsyncDisposable
         _serviceAccountToken = newToken;
     }
 
-    /// <summary>Starts <c>dotnet ingress.dll &lt;args&gt;</c> (the executable built next to this test) as a pod would run it.</summary>
+    /// <summary>Starts <c>dotnet ingress.dll &lt;args&gt;</c> (the executable built next to this test) as a pod would run it;
+    /// INGRESS_TEST_EXECUTABLE names another build to run instead (e.g. the trimmed self-contained publish of the images).</summary>
     public void StartIngress(params string[] args)
     {
-        var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        var other = Environment.GetEnvironmentVariable("INGRESS_TEST_EXECUTABLE");
+        var psi = new ProcessStartInfo(other is { Length: > 0 } ? other : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = Dir,
         };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ingress.dll"));
+        if (other is not { Length: > 0 }) psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ingress.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["KUBERNETES_SERVICE_HOST"] = "127.0.0.1";
         psi.Environment["KUBERNETES_SERVICE_PORT"] = Server.BaseUri.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
