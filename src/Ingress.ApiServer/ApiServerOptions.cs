@@ -15,6 +15,10 @@ public sealed record ApiServerOptions
     /// <summary>When set, every request must carry <c>Authorization: Bearer &lt;token&gt;</c>.</summary>
     public string? BearerToken { get; init; }
 
+    /// <summary>When set, decides every request instead of the <see cref="BearerToken"/> check (false answers 401).
+    /// It sees the whole request, so tests use it to tell callers apart by token, rotate tokens and record API calls.</summary>
+    public Func<Microsoft.AspNetCore.Http.HttpRequest, bool>? Authenticate { get; init; }
+
     /// <summary>PFX/PKCS#12 or PEM certificate file; when set the server speaks HTTPS only.</summary>
     public string? TlsCertificatePath { get; init; }
 

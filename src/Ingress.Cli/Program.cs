@@ -12,7 +12,9 @@ public static class Program
         // queue-proxy starts once per pod and must be ready within ~150 ms of exec; building every verb's options
         // costs 20-40 ms of that, so its only form (no arguments: it reads the environment) skips the parser.
         if (args is ["queue-proxy"]) return QueueProxyCommand.RunAsync(Console.Error, CancellationToken.None);
-        return BuildRoot().Parse(args).InvokeAsync();
+        // SIGTERM cancels the verb's token; the verb then drains. System.CommandLine's default gives it 2 s before exiting
+        // with 143; a pod's terminationGracePeriodSeconds (then SIGKILL) is the real bound, so allow up to the activator's 600 s.
+        return BuildRoot().Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(600) });
     }
 
     public static RootCommand BuildRoot()
@@ -26,6 +28,8 @@ public static class Program
         root.Subcommands.Add(ActivatorCommand.Create());
         root.Subcommands.Add(WebhookCommand.Create());
         root.Subcommands.Add(ControllerCommand.Create());
+        root.Subcommands.Add(ControllerCommand.CreateNetIstioController());
+        root.Subcommands.Add(ControllerCommand.CreateAutoscaler());
         root.Subcommands.Add(RenderCommand.Create());
         root.Subcommands.Add(DiagnoseCommand.Create());
         root.Subcommands.Add(UpCommand.Create());

@@ -37,7 +37,8 @@ internal sealed partial class RequestHandler
         _metrics.Requests.Add(1);
         try
         {
-            if (_options.BearerToken is { } token && ctx.Request.Headers.Authorization.ToString() != "Bearer " + token)
+            if (_options.Authenticate is { } authenticate ? !authenticate(ctx.Request)
+                : _options.BearerToken is { } token && ctx.Request.Headers.Authorization.ToString() != "Bearer " + token)
                 throw new ApiException(StatusReason.Unauthorized, "Unauthorized");
             await RouteAsync(ctx).ConfigureAwait(false);
         }

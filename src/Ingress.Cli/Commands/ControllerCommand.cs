@@ -1,27 +1,64 @@
 using System.CommandLine;
 using Ingress.Cli.Logging;
+using Ingress.Cli.Observability;
 using Ingress.Kube.Client;
 using Ingress.Local.Hosting;
-using Microsoft.Extensions.Logging;
+using Serilog.Core;
 
 namespace Ingress.Cli.Commands;
 
 /// <summary><c>ingress controller</c>: every selected controller in one process against a cluster (in-cluster
-/// configuration when neither --kubeconfig nor --server is given) until SIGTERM or Ctrl-C.</summary>
+/// configuration when neither --kubeconfig nor --server is given) until SIGTERM or Ctrl-C. The cluster
+/// components that are controllers (<c>ingress net-istio-controller</c>, <c>ingress autoscaler</c>) are the same
+/// command with their own controllers, Lease and config-logging component name.</summary>
 public static class ControllerCommand
 {
-    public static Command Create()
+    /// <summary>The serving controllers: what the <c>controller</c> Deployment runs.</summary>
+    public const string ServingControllers = "service,configuration,revision,route,domainmapping";
+
+    public static Command Create() => Create("controller",
+        "Run Knative Serving controllers (default: all of serving, networking and autoscaling in one process).",
+        defaultControllers: null, defaultLease: "ingress-controller");
+
+    /// <summary><c>ingress net-istio-controller</c>: the KIngress → Istio controller, as its Deployment runs it.</summary>
+    public static Command CreateNetIstioController() => Create("net-istio-controller",
+        "Run the networking controller (KIngress to Istio VirtualServices, gateway probing).",
+        defaultControllers: ControllerNames.Ingress, defaultLease: "net-istio-controller");
+
+    /// <summary><c>ingress autoscaler</c>: PodAutoscaler (KPA/HPA), Metric and ServerlessService reconcilers.</summary>
+    public static Command CreateAutoscaler() => Create("autoscaler",
+        "Run the autoscaler (PodAutoscaler, Metric and ServerlessService reconcilers).",
+        defaultControllers: ControllerNames.Autoscaler, defaultLease: "autoscaler");
+
+    private static Command Create(string verb, string description, string? defaultControllers, string defaultLease)
     {
         var kubeconfig = new Option<string?>("--kubeconfig") { Description = "kubeconfig file; omit (with --server) for in-cluster configuration." };
         var server = new Option<string?>("--server") { Description = "API server URL (overrides the kubeconfig's; alone: unauthenticated)." };
-        var controllers = new Option<string?>("--controllers") { Description = $"Comma-separated controllers to run (default all: {string.Join(",", ControllerNames.All)})." };
-        var metricsPort = new Option<int>("--metrics-port") { Description = "Port of /metrics, /healthz and /readyz (0 disables).", DefaultValueFactory = _ => 9090 };
+        var controllers = new Option<string?>("--controllers")
+        {
+            Description = $"Comma-separated controllers to run (default {defaultControllers ?? "all: " + string.Join(",", ControllerNames.All)}).",
+            DefaultValueFactory = _ => defaultControllers,
+        };
+        var metricsPort = new Option<int>("--metrics-port")
+        {
+            Description = "Port of /metrics, /healthz and /readyz (0 disables; env METRICS_PORT).",
+            DefaultValueFactory = _ => int.TryParse(Environment.GetEnvironmentVariable("METRICS_PORT"), out var p) ? p : 9090,
+        };
         var noLeaderElect = new Option<bool>("--no-leader-elect") { Description = "Run the controllers without holding the Lease." };
-        var systemNamespace = new Option<string>("--system-namespace") { Description = "Namespace of Knative's ConfigMaps and the Lease.", DefaultValueFactory = _ => "knative-serving" };
+        var leaseName = new Option<string>("--lease-name")
+        {
+            Description = $"Lease held while the controllers run (default {defaultLease}); each component needs its own.",
+            DefaultValueFactory = _ => defaultLease,
+        };
+        var systemNamespace = new Option<string>("--system-namespace")
+        {
+            Description = "Namespace of Knative's ConfigMaps and the Lease (env SYSTEM_NAMESPACE).",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("SYSTEM_NAMESPACE") is { Length: > 0 } ns ? ns : "knative-serving",
+        };
         var clusterDomain = new Option<string>("--cluster-domain") { Description = "Cluster DNS suffix.", DefaultValueFactory = _ => "cluster.local" };
-        var logFormat = new Option<LogFormat>("--log-format") { Description = "text or json.", DefaultValueFactory = _ => LogFormat.Text };
-        var command = new Command("controller", "Run every Knative Serving controller (serving, networking, autoscaling) in one process.");
-        foreach (var o in new Option[] { kubeconfig, server, controllers, metricsPort, noLeaderElect, systemNamespace, clusterDomain, logFormat }) command.Options.Add(o);
+        var logFormat = new Option<LogFormat?>("--log-format") { Description = "text or json (default json in-cluster, text otherwise)." };
+        var command = new Command(verb, description);
+        foreach (var o in new Option[] { kubeconfig, server, controllers, metricsPort, noLeaderElect, leaseName, systemNamespace, clusterDomain, logFormat }) command.Options.Add(o);
         command.SetAction(async (parse, ct) =>
         {
             IReadOnlySet<string> selected;
@@ -36,14 +73,23 @@ public static class ControllerCommand
                 await parse.InvocationConfiguration.Error.WriteLineAsync($"error: {ex.Message}");
                 return 1;
             }
-            using var loggerFactory = CliLogging.Create(parse.GetValue(logFormat));
-            var client = new KubeClient(connection, new KubeClientOptions(), loggerFactory);
+            var inCluster = parse.GetValue(kubeconfig) is null && parse.GetValue(server) is null;
+            // Info until config-logging is read (Knative's default level).
+            var levelSwitch = new LoggingLevelSwitch();
+            using var loggerFactory = CliLogging.Create(parse.GetValue(logFormat) ?? (inCluster ? LogFormat.Json : LogFormat.Text), levelSwitch: levelSwitch);
+            using var client = new KubeClient(connection, new KubeClientOptions(), loggerFactory);
             var options = new ControllerHostOptions
             {
                 Controllers = selected, MetricsPort = parse.GetValue(metricsPort), LeaderElection = !parse.GetValue(noLeaderElect),
-                SystemNamespace = parse.GetValue(systemNamespace)!, ClusterDomain = parse.GetValue(clusterDomain)!,
+                LeaseName = parse.GetValue(leaseName)!, SystemNamespace = parse.GetValue(systemNamespace)!, ClusterDomain = parse.GetValue(clusterDomain)!,
+                ObservabilityComponent = verb,
+                // Knative's holder identity: pod name and a random id (a restarted pod is a new holder).
+                LeaderIdentity = Environment.GetEnvironmentVariable("POD_NAME") is { Length: > 0 } pod ? $"{pod}_{Guid.NewGuid():N}" : null,
             };
             await using var host = new ControllerHost(client, options, loggerFactory);
+            using var tracing = new TracingSetup(verb, loggerFactory);
+            host.Observability!.LogLevelChanged += level => levelSwitch.MinimumLevel = CliLogging.ToSerilog(level);
+            host.Observability.TracingChanged += tracing.Apply;
             try
             {
                 await host.RunAsync(ct);

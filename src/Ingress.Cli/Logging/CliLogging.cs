@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 using Serilog;
 using Serilog.Events;
 using Serilog.Extensions.Logging;
-using Serilog.Formatting.Json;
+using Serilog.Core;
 
 namespace Ingress.Cli.Logging;
 
@@ -25,23 +25,36 @@ public static class CliLogging
         "{Timestamp:HH:mm:ss.fff} {Level:u3} {SourceContext}{KnativeKeys} {Message:lj}{NewLine}{Exception}";
 
     /// <summary>A logger factory writing to the console (stderr when <paramref name="toStderr"/>: render keeps
-    /// stdout for its output). ASP.NET Core's own logs are kept to warnings.</summary>
+    /// stdout for its output). ASP.NET Core's own logs are kept to warnings. With <paramref name="levelSwitch"/>
+    /// the minimum level follows the switch (config-logging applied live) instead of <paramref name="minimum"/>.</summary>
     public static SerilogLoggerFactory Create(LogFormat format, LogEventLevel minimum = LogEventLevel.Information, bool toStderr = false,
-        bool quietReconcileErrors = false)
+        bool quietReconcileErrors = false, LoggingLevelSwitch? levelSwitch = null)
     {
-        var config = new LoggerConfiguration()
-            .MinimumLevel.Is(minimum)
-            // render reports failed reconciles as one line each itself.
-            .MinimumLevel.Override("Ingress.Kube.Controller", quietReconcileErrors ? LogEventLevel.Fatal : minimum)
+        var config = new LoggerConfiguration();
+        config = levelSwitch is null ? config.MinimumLevel.Is(minimum) : config.MinimumLevel.ControlledBy(levelSwitch);
+        // render reports failed reconciles as one line each itself.
+        if (quietReconcileErrors) config = config.MinimumLevel.Override("Ingress.Kube.Controller", LogEventLevel.Fatal);
+        config = config
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
             .Enrich.FromLogContext()
             .Enrich.With<KnativeKeysEnricher>();
         var stderrFrom = toStderr ? LogEventLevel.Verbose : (LogEventLevel?)null;
         config = format == LogFormat.Json
-            ? config.WriteTo.Console(new JsonFormatter(renderMessage: true), standardErrorFromLevel: stderrFrom)
+            ? config.WriteTo.Console(new KnativeJsonFormatter(), standardErrorFromLevel: stderrFrom)
             : config.WriteTo.Console(outputTemplate: TextTemplate, standardErrorFromLevel: stderrFrom);
         return new SerilogLoggerFactory(config.CreateLogger(), dispose: true);
     }
+
+    /// <summary>Serilog's level for a config-logging level.</summary>
+    public static LogEventLevel ToSerilog(LogLevel level) => level switch
+    {
+        LogLevel.Trace => LogEventLevel.Verbose,
+        LogLevel.Debug => LogEventLevel.Debug,
+        LogLevel.Information => LogEventLevel.Information,
+        LogLevel.Warning => LogEventLevel.Warning,
+        LogLevel.Error => LogEventLevel.Error,
+        _ => LogEventLevel.Fatal,
+    };
 
     /// <summary>Builds the text template's <c>KnativeKeys</c> property from the reconcile scope's properties.</summary>
     private sealed class KnativeKeysEnricher : Serilog.Core.ILogEventEnricher

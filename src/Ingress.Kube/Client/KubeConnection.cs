@@ -11,6 +11,9 @@ namespace Ingress.Kube.Client;
 public sealed class KubeConnection
 {
     public const string ServiceAccountDirectory = "/var/run/secrets/kubernetes.io/serviceaccount";
+    /// <summary>Environment variable that moves the service-account directory (token, ca.crt, namespace) away from
+    /// <see cref="ServiceAccountDirectory"/>: for running in-cluster mode outside a pod (tests, debugging).</summary>
+    public const string ServiceAccountDirectoryVariable = "INGRESS_SERVICE_ACCOUNT_DIR";
 
     public required Uri Server { get; init; }
     /// <summary>A static bearer token (kubeconfig "token").</summary>
@@ -46,10 +49,12 @@ public sealed class KubeConnection
         ClientCertificate = ClientCertificate, InsecureSkipTlsVerify = InsecureSkipTlsVerify, Namespace = Namespace,
     };
 
-    /// <summary>In-cluster: KUBERNETES_SERVICE_HOST/PORT, the service-account token (re-read on rotation) and CA bundle.</summary>
-    public static KubeConnection InCluster(string serviceAccountDirectory = ServiceAccountDirectory, Func<string, string?>? environment = null)
+    /// <summary>In-cluster: KUBERNETES_SERVICE_HOST/PORT, the service-account token (re-read on rotation) and CA bundle,
+    /// from <paramref name="serviceAccountDirectory"/>, else $INGRESS_SERVICE_ACCOUNT_DIR, else the pod's mount.</summary>
+    public static KubeConnection InCluster(string? serviceAccountDirectory = null, Func<string, string?>? environment = null)
     {
         environment ??= Environment.GetEnvironmentVariable;
+        serviceAccountDirectory ??= environment(ServiceAccountDirectoryVariable) is { Length: > 0 } fromEnv ? fromEnv : ServiceAccountDirectory;
         var host = environment("KUBERNETES_SERVICE_HOST");
         var port = environment("KUBERNETES_SERVICE_PORT");
         if (string.IsNullOrEmpty(host) || string.IsNullOrEmpty(port))

@@ -43,6 +43,9 @@ public sealed class ControllerOptions
 /// </summary>
 public sealed class Controller
 {
+    /// <summary>Source of the "Reconcile &lt;controller&gt;" spans (tracing is configured by the host).</summary>
+    public static readonly ActivitySource ActivitySource = new("Ingress.Kube.Controller");
+
     private readonly IReconciler _reconciler;
     private readonly ILogger _logger;
     private readonly KeyValuePair<string, object?> _nameTag;
@@ -136,7 +139,10 @@ public sealed class Controller
     internal async Task ProcessAsync(string key, CancellationToken ct)
     {
         var start = Stopwatch.GetTimestamp();
-        using var scope = _logger.BeginScope(new ReconcileScope(Name, key, Guid.NewGuid().ToString("N")));
+        // One span per reconcile when a tracer listens; its trace id is then the log's knative.dev/traceid.
+        using var activity = ActivitySource.StartActivity("Reconcile " + Name, ActivityKind.Internal, default(ActivityContext),
+            [new(KnativeLogKeys.Controller, Name), new(KnativeLogKeys.Key, key)]);
+        using var scope = _logger.BeginScope(new ReconcileScope(Name, key, activity?.TraceId.ToHexString() ?? Guid.NewGuid().ToString("N")));
         string result;
         try
         {
@@ -173,6 +179,8 @@ public sealed class Controller
         {
             Queue.Done(key);
         }
+        activity?.SetTag("result", result);
+        if (result is "error" or "permanent_error") activity?.SetStatus(ActivityStatusCode.Error);
         var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
         KubeMetrics.ReconcileCount.Add(1, _nameTag, new("result", result));
         KubeMetrics.ReconcileDuration.Record(elapsed, _nameTag, new("result", result));

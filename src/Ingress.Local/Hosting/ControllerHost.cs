@@ -50,7 +50,13 @@ public sealed partial class ControllerHost : IAsyncDisposable
         _log = _loggerFactory.CreateLogger("Ingress.Local.ControllerHost");
         Informers = new SharedInformerFactory(client);
         RegisterModules();
+        if (Options.ObservabilityComponent is { } component)
+            Observability = new ObservabilityConfigWatcher(Informers, Options.SystemNamespace, component, _log);
     }
+
+    /// <summary>Follows config-logging and config-observability when <see cref="ControllerHostOptions.ObservabilityComponent"/>
+    /// is set: subscribe before <see cref="RunAsync"/> to apply log levels and tracing live.</summary>
+    public ObservabilityConfigWatcher? Observability { get; }
 
     public KubeClient Client { get; }
     public ControllerHostOptions Options { get; }
@@ -155,7 +161,9 @@ public sealed partial class ControllerHost : IAsyncDisposable
             await RunModulesAsync(ct).ConfigureAwait(false);
             return;
         }
-        _elector = new LeaderElector(Client, new LeaderElectionOptions { LeaseName = Options.LeaseName, LeaseNamespace = Options.SystemNamespace });
+        var election = new LeaderElectionOptions { LeaseName = Options.LeaseName, LeaseNamespace = Options.SystemNamespace };
+        if (Options.LeaderIdentity is { Length: > 0 } identity) election = new LeaderElectionOptions { LeaseName = election.LeaseName, LeaseNamespace = election.LeaseNamespace, Identity = identity };
+        _elector = new LeaderElector(Client, election);
         try
         {
             await _elector.RunAsync(RunModulesAsync, ct).ConfigureAwait(false);

@@ -53,6 +53,9 @@ public sealed class ControllerHostOptions
     public bool LeaderElection { get; init; } = true;
     /// <summary>Lease name; default "ingress-controller" (one Lease for the whole process: every controller runs in one binary).</summary>
     public string LeaseName { get; init; } = "ingress-controller";
+    /// <summary>holderIdentity written into the Lease; default null: the elector's own (host name and a random id).
+    /// In a pod, the pod name and a random id (Knative's form), so `kubectl get lease` names the leading pod.</summary>
+    public string? LeaderIdentity { get; init; }
     /// <summary>How KIngress probes are answered; default real probes.</summary>
     public ProbeMode Probe { get; init; } = ProbeMode.Real;
     /// <summary>Port of the Prometheus /metrics, /healthz and /readyz endpoint; default 9090 (Knative's controller metrics port); 0 disables it; -1 picks a free port (tests).</summary>
@@ -61,5 +64,8 @@ public sealed class ControllerHostOptions
     public string MetricsBindAddress { get; init; } = "0.0.0.0";
     /// <summary>Workers per controller; default 2, Knative's threads per controller.</summary>
     public int Workers { get; init; } = 2;
+    /// <summary>Component name under which config-logging's <c>loglevel.&lt;component&gt;</c> is read; null (the
+    /// default, render and tests) follows neither config-logging nor config-observability.</summary>
+    public string? ObservabilityComponent { get; init; }
     public TimeProvider Time { get; init; } = TimeProvider.System;
 }
