@@ -14,10 +14,16 @@ public static class UpCommand
         var localPort = new Option<int>("--local-http-port") { Description = "Port of the cluster-local gateway.", DefaultValueFactory = _ => 8081 };
         var apiPort = new Option<int>("--api-port") { Description = "Port of the embedded Kubernetes API server.", DefaultValueFactory = _ => 6443 };
         var metricsPort = new Option<int>("--metrics-port") { Description = "Prometheus metrics of the controllers; 0 disables.", DefaultValueFactory = _ => 9090 };
-        var command = new Command("up", "Run the embedded API server, every controller, the local runner and the local gateway.");
+        var command = new Command("up", "Run the embedded API server, every controller, the autoscaler, the activator, the local runner and the local gateway.");
         foreach (var o in new Option[] { dataDir, httpPort, localPort, apiPort, metricsPort }) command.Options.Add(o);
-        command.SetAction(async (parse, ct) =>
+        command.SetAction(async (parse, signalled) =>
         {
+            // System.CommandLine cancels its token on the signal-handling thread and runs every registration there;
+            // stopping is moved to the thread pool so that no shutdown step can block the handler. The replicas'
+            // programs are killed on process exit as well (LocalRunner), should the host stop waiting for us.
+            using var stopping = new CancellationTokenSource();
+            using var relay = signalled.Register(() => ThreadPool.QueueUserWorkItem(_ => stopping.Cancel()));
+            var ct = stopping.Token;
             using var loggerFactory = CliLogging.Create(LogFormat.Text);
             var output = parse.InvocationConfiguration.Output;
             await using var up = new LocalUp(new LocalUpOptions
@@ -35,6 +41,7 @@ public static class UpCommand
                     output.WriteLine($"API server:  {u.ApiServer}");
                     output.WriteLine($"Gateway:     http://127.0.0.1:{u.GatewayHttpPort}");
                     output.WriteLine($"Use kubectl: export KUBECONFIG={u.KubeconfigPath}");
+                    output.WriteLine($"Replica logs: ingress logs <revision> [-n <namespace>] --data-dir {Path.GetDirectoryName(u.KubeconfigPath)}");
                 }, ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -69,6 +69,16 @@ public sealed partial class LocalRunner : IReconciler, IAsyncDisposable
             Update = (_, _, h, _) => EnqueueNamespace(h.Namespace),
             Delete = (_, h) => EnqueueNamespace(h.Namespace),
         });
+        // If this process exits before the runner was disposed (a second Ctrl-C, a host that gives up waiting for
+        // a clean stop), the replicas' programs must not outlive it.
+        AppDomain.CurrentDomain.ProcessExit += KillAllOnExit;
+    }
+
+    private void KillAllOnExit(object? sender, EventArgs e)
+    {
+        List<RunningPod> all;
+        lock (_running) all = _running.Values.SelectMany(v => v).ToList();
+        foreach (var pod in all) pod.Replica.KillProcessTree();
     }
 
     public Controller Controller { get; }
@@ -207,7 +217,7 @@ public sealed partial class LocalRunner : IReconciler, IAsyncDisposable
             Env = EnvOf(user),
             UserPort = userPort,
             QueueProxyEnv = queueEnv,
-            LogPath = Path.Combine(_options.DataDirectory, "logs", ns, podName + ".log"),
+            LogPath = ReplicaLogs.PathOf(_options.DataDirectory, ns, podName),
         };
         var replica = new Replica(spec, _options.Images, _options.Backoff, _loggerFactory);
         try
@@ -484,17 +494,21 @@ public sealed partial class LocalRunner : IReconciler, IAsyncDisposable
         return string.Create(5, 0, (span, _) => { for (var i = 0; i < span.Length; i++) span[i] = alphabet[Random.Shared.Next(alphabet.Length)]; });
     }
 
+    /// <summary>Stops every replica at once, without draining (the runner stops with the whole local mode, when
+    /// nothing routes to the pods any more): external processes are killed with their children.</summary>
     public async ValueTask DisposeAsync()
     {
         await _disposed.CancelAsync();
         List<RunningPod> all;
         lock (_running) { all = _running.Values.SelectMany(v => v).ToList(); _running.Clear(); }
-        foreach (var pod in all)
+        await Task.WhenAll(all.Select(async pod =>
         {
             await pod.Stop.CancelAsync();
+            await pod.Replica.StopAsync(drain: false);
             await pod.Replica.DisposeAsync();
             if (pod.ProbeLoop is { } loop) await loop;
-        }
+        }));
+        AppDomain.CurrentDomain.ProcessExit -= KillAllOnExit;
         _probeClient.Dispose();
         _disposed.Dispose();
         Metrics.Dispose();

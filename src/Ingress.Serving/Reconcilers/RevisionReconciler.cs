@@ -36,6 +36,10 @@ public sealed class RevisionReconciler(ServingContext ctx) : IKindReconciler<Jso
             cm.MarkFalse("ResourcesAvailable", "NotOwned", msg);
             throw new PermanentReconcileException($"revision: \"{Meta.Name(revision)}\" does not own Deployment: \"{Meta.Name(existingDeployment)}\"");
         }
+        // The autoscaler owns spec.replicas once the Deployment exists (upstream keeps the existing count when it
+        // compares and updates); resetting it to the initial 1 would undo every scale decision, to zero or above one.
+        if (existingDeployment?["spec"]?["replicas"] is { } replicas && desiredDeployment["spec"] is System.Text.Json.Nodes.JsonObject desiredSpec)
+            desiredSpec["replicas"] = replicas.DeepClone();
         await Children.EnsureAsync(ctx, ServingKinds.Deployments, existingDeployment, desiredDeployment, _log, ct).ConfigureAwait(false);
 
         var desiredPa = DeploymentResources.MakePodAutoscaler(revision);
