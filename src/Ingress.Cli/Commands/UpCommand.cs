@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Ingress.Cli.Logging;
 using Ingress.Local.Up;
 
@@ -18,10 +19,19 @@ public static class UpCommand
         foreach (var o in new Option[] { dataDir, httpPort, localPort, apiPort, metricsPort }) command.Options.Add(o);
         command.SetAction(async (parse, signalled) =>
         {
-            // System.CommandLine cancels its token on the signal-handling thread and runs every registration there;
-            // stopping is moved to the thread pool so that no shutdown step can block the handler. The replicas'
-            // programs are killed on process exit as well (LocalRunner), should the host stop waiting for us.
+            // SIGTERM and Ctrl-C (SIGINT) stop everything. The handlers are ours, registered here: .NET runs a
+            // signal's handlers newest first and stops at the first that cancels it, and System.CommandLine's own
+            // handling did not reach this action in practice (SIGTERM took the default action and left replica
+            // processes behind). Cancelling on the thread pool keeps every shutdown step off the signal thread;
+            // LocalRunner also kills the replicas' programs on process exit, should anything end us early.
             using var stopping = new CancellationTokenSource();
+            void Stop(PosixSignalContext context)
+            {
+                context.Cancel = true;
+                ThreadPool.QueueUserWorkItem(_ => stopping.Cancel());
+            }
+            using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+            using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
             using var relay = signalled.Register(() => ThreadPool.QueueUserWorkItem(_ => stopping.Cancel()));
             var ct = stopping.Token;
             using var loggerFactory = CliLogging.Create(LogFormat.Text);

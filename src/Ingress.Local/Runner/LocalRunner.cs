@@ -499,6 +499,8 @@ public sealed partial class LocalRunner : IReconciler, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _disposed.CancelAsync();
+        // Programs first, synchronously: whatever happens to the rest of the shutdown, none outlives us.
+        KillAllOnExit(null, EventArgs.Empty);
         List<RunningPod> all;
         lock (_running) { all = _running.Values.SelectMany(v => v).ToList(); _running.Clear(); }
         await Task.WhenAll(all.Select(async pod =>
