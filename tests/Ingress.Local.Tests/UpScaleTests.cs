@@ -34,6 +34,12 @@ public class UpScaleTests
         // Idle for a stable window, then the grace period: the Deployment goes to 0, the pod and its process go,
         // and the ServerlessService proxies through the activator.
         await UpHarness.EventuallyAsync(() => ScaledToZeroAsync(h, "helloworld-go-00001"), "helloworld-go-00001 at zero");
+        // A Service at zero is still Ready (the revision is only inactive), as in Knative.
+        await UpHarness.EventuallyAsync(async () =>
+        {
+            var ready = await h.KubectlOkAsync("get", "ksvc", "helloworld-go", "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}");
+            return (ready == "True", "ksvc Ready=" + ready);
+        }, "helloworld-go Ready at zero");
         // The revision's public Endpoints (what the gateway resolves) now name the activator.
         var publicPort = await h.KubectlOkAsync("get", "endpoints", "helloworld-go-00001", "-o", "jsonpath={.subsets[0].ports[?(@.name==\"http\")].port}");
         Assert.Equal(h.Up.Activator.HttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture), publicPort);

@@ -80,6 +80,10 @@ public sealed class RevisionReconciler(ServingContext ctx) : IKindReconciler<Jso
                 cm.MarkTrue("ResourcesAvailable");
                 cm.MarkTrue("ContainerHealthy");
                 break;
+            case "False" when Json.Str(Conditions.Get(pa, "ScaleTargetInitialized"), "status") == "True":
+                // Inactive (e.g. NoTraffic: scaled to zero) after the scale target proved it can run: upstream marks
+                // only Active False, and the revision stays Ready, so Routes and Services stay Ready at zero.
+                break;
             case "False":
                 cm.MarkFalse("ResourcesAvailable", Json.Str(ready, "reason") is { Length: > 0 } r ? r : "PodAutoscalerNotReady", Json.Str(ready, "message"));
                 break;
