@@ -47,6 +47,9 @@ public sealed partial class LocalRunner : IReconciler, IAsyncDisposable
     private readonly Dictionary<string, List<RunningPod>> _running = new(StringComparer.Ordinal);
     private readonly HttpClient _probeClient = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(1) };
     private readonly CancellationTokenSource _disposed = new();
+    /// <summary>The subsets last written per Endpoints (ns/name), so unchanged Endpoints cost no request. Forgotten
+    /// when the Service goes (its Endpoints go with it).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _lastEndpoints = new(StringComparer.Ordinal);
 
     public LocalRunner(KubeClient client, SharedInformerFactory informers, LocalRunnerOptions options, ILoggerFactory? loggerFactory = null)
     {
@@ -67,7 +70,7 @@ public sealed partial class LocalRunner : IReconciler, IAsyncDisposable
         {
             Add = (_, h, _) => EnqueueNamespace(h.Namespace),
             Update = (_, _, h, _) => EnqueueNamespace(h.Namespace),
-            Delete = (_, h) => EnqueueNamespace(h.Namespace),
+            Delete = (_, h) => { _lastEndpoints.TryRemove(h.Namespace + "/" + h.Name, out var forgotten); EnqueueNamespace(h.Namespace); },
         });
         // If this process exits before the runner was disposed (a second Ctrl-C, a host that gives up waiting for
         // a clean stop), the replicas' programs must not outlive it.
@@ -398,6 +401,12 @@ public sealed partial class LocalRunner : IReconciler, IAsyncDisposable
                 return (JsonNode)o;
             }).ToArray());
             var name = Name(service);
+            var endpointsKey = ns + "/" + name;
+            var written = subsetsJson.ToJsonString();
+            // Only Services whose selector matches our pods, or whose Endpoints we wrote before, are ours to keep:
+            // reading every Service's Endpoints on every reconcile made starting N revisions cost N² requests.
+            if (subsets.Count == 0 && !_lastEndpoints.ContainsKey(endpointsKey)) continue;
+            if (_lastEndpoints.TryGetValue(endpointsKey, out var last) && last == written) continue;
             var existing = await _endpoints.TryGetAsync(ns, name, ct);
             if (existing is null)
             {
@@ -415,6 +424,7 @@ public sealed partial class LocalRunner : IReconciler, IAsyncDisposable
                 existing["subsets"] = subsetsJson;
                 await _endpoints.UpdateAsync(existing, ct: ct);
             }
+            _lastEndpoints[endpointsKey] = written;
         }
     }
 
