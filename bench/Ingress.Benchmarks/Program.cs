@@ -13,6 +13,8 @@ public static class Program
         // dotnet run -c Release --project bench/Ingress.Benchmarks -- networking-thousand [rounds]
         if (args is ["networking-thousand", ..]) return NetworkingThousandIngresses.RunAsync(args).GetAwaiter().GetResult();
         if (args is ["serving-scale", ..]) return ServingScale.MainAsync(args).GetAwaiter().GetResult();
+        // local-up: the local mode's end-to-end scenario figures (LocalUpBenchmark).
+        if (args is ["local-up", ..]) return LocalUpBenchmark.RunAsync(args[1..]).GetAwaiter().GetResult();
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

@@ -33,6 +33,7 @@ public static class Program
         root.Subcommands.Add(RenderCommand.Create());
         root.Subcommands.Add(DiagnoseCommand.Create());
         root.Subcommands.Add(UpCommand.Create());
+        root.Subcommands.Add(LogsCommand.Create());
         return root;
     }
 }

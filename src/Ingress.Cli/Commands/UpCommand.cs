@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Ingress.Cli.Logging;
 using Ingress.Local.Up;
 
@@ -14,10 +15,25 @@ public static class UpCommand
         var localPort = new Option<int>("--local-http-port") { Description = "Port of the cluster-local gateway.", DefaultValueFactory = _ => 8081 };
         var apiPort = new Option<int>("--api-port") { Description = "Port of the embedded Kubernetes API server.", DefaultValueFactory = _ => 6443 };
         var metricsPort = new Option<int>("--metrics-port") { Description = "Prometheus metrics of the controllers; 0 disables.", DefaultValueFactory = _ => 9090 };
-        var command = new Command("up", "Run the embedded API server, every controller, the local runner and the local gateway.");
+        var command = new Command("up", "Run the embedded API server, every controller, the autoscaler, the activator, the local runner and the local gateway.");
         foreach (var o in new Option[] { dataDir, httpPort, localPort, apiPort, metricsPort }) command.Options.Add(o);
-        command.SetAction(async (parse, ct) =>
+        command.SetAction(async (parse, signalled) =>
         {
+            // SIGTERM and Ctrl-C (SIGINT) stop everything. The handlers are ours, registered here: .NET runs a
+            // signal's handlers newest first and stops at the first that cancels it, and System.CommandLine's own
+            // handling did not reach this action in practice (SIGTERM took the default action and left replica
+            // processes behind). Cancelling on the thread pool keeps every shutdown step off the signal thread;
+            // LocalRunner also kills the replicas' programs on process exit, should anything end us early.
+            using var stopping = new CancellationTokenSource();
+            void Stop(PosixSignalContext context)
+            {
+                context.Cancel = true;
+                ThreadPool.QueueUserWorkItem(_ => stopping.Cancel());
+            }
+            using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+            using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+            using var relay = signalled.Register(() => ThreadPool.QueueUserWorkItem(_ => stopping.Cancel()));
+            var ct = stopping.Token;
             using var loggerFactory = CliLogging.Create(LogFormat.Text);
             var output = parse.InvocationConfiguration.Output;
             await using var up = new LocalUp(new LocalUpOptions
@@ -35,6 +51,7 @@ public static class UpCommand
                     output.WriteLine($"API server:  {u.ApiServer}");
                     output.WriteLine($"Gateway:     http://127.0.0.1:{u.GatewayHttpPort}");
                     output.WriteLine($"Use kubectl: export KUBECONFIG={u.KubeconfigPath}");
+                    output.WriteLine($"Replica logs: ingress logs <revision> [-n <namespace>] --data-dir {Path.GetDirectoryName(u.KubeconfigPath)}");
                 }, ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)

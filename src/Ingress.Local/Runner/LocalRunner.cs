@@ -47,6 +47,9 @@ public sealed partial class LocalRunner : IReconciler, IAsyncDisposable
     private readonly Dictionary<string, List<RunningPod>> _running = new(StringComparer.Ordinal);
     private readonly HttpClient _probeClient = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(1) };
     private readonly CancellationTokenSource _disposed = new();
+    /// <summary>The subsets last written per Endpoints (ns/name), so unchanged Endpoints cost no request. Forgotten
+    /// when the Service goes (its Endpoints go with it).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _lastEndpoints = new(StringComparer.Ordinal);
 
     public LocalRunner(KubeClient client, SharedInformerFactory informers, LocalRunnerOptions options, ILoggerFactory? loggerFactory = null)
     {
@@ -67,8 +70,18 @@ public sealed partial class LocalRunner : IReconciler, IAsyncDisposable
         {
             Add = (_, h, _) => EnqueueNamespace(h.Namespace),
             Update = (_, _, h, _) => EnqueueNamespace(h.Namespace),
-            Delete = (_, h) => EnqueueNamespace(h.Namespace),
+            Delete = (_, h) => { _lastEndpoints.TryRemove(h.Namespace + "/" + h.Name, out var forgotten); EnqueueNamespace(h.Namespace); },
         });
+        // If this process exits before the runner was disposed (a second Ctrl-C, a host that gives up waiting for
+        // a clean stop), the replicas' programs must not outlive it.
+        AppDomain.CurrentDomain.ProcessExit += KillAllOnExit;
+    }
+
+    private void KillAllOnExit(object? sender, EventArgs e)
+    {
+        List<RunningPod> all;
+        lock (_running) all = _running.Values.SelectMany(v => v).ToList();
+        foreach (var pod in all) pod.Replica.KillProcessTree();
     }
 
     public Controller Controller { get; }
@@ -207,7 +220,7 @@ public sealed partial class LocalRunner : IReconciler, IAsyncDisposable
             Env = EnvOf(user),
             UserPort = userPort,
             QueueProxyEnv = queueEnv,
-            LogPath = Path.Combine(_options.DataDirectory, "logs", ns, podName + ".log"),
+            LogPath = ReplicaLogs.PathOf(_options.DataDirectory, ns, podName),
         };
         var replica = new Replica(spec, _options.Images, _options.Backoff, _loggerFactory);
         try
@@ -388,6 +401,12 @@ public sealed partial class LocalRunner : IReconciler, IAsyncDisposable
                 return (JsonNode)o;
             }).ToArray());
             var name = Name(service);
+            var endpointsKey = ns + "/" + name;
+            var written = subsetsJson.ToJsonString();
+            // Only Services whose selector matches our pods, or whose Endpoints we wrote before, are ours to keep:
+            // reading every Service's Endpoints on every reconcile made starting N revisions cost N² requests.
+            if (subsets.Count == 0 && !_lastEndpoints.ContainsKey(endpointsKey)) continue;
+            if (_lastEndpoints.TryGetValue(endpointsKey, out var last) && last == written) continue;
             var existing = await _endpoints.TryGetAsync(ns, name, ct);
             if (existing is null)
             {
@@ -405,6 +424,7 @@ public sealed partial class LocalRunner : IReconciler, IAsyncDisposable
                 existing["subsets"] = subsetsJson;
                 await _endpoints.UpdateAsync(existing, ct: ct);
             }
+            _lastEndpoints[endpointsKey] = written;
         }
     }
 
@@ -484,17 +504,23 @@ public sealed partial class LocalRunner : IReconciler, IAsyncDisposable
         return string.Create(5, 0, (span, _) => { for (var i = 0; i < span.Length; i++) span[i] = alphabet[Random.Shared.Next(alphabet.Length)]; });
     }
 
+    /// <summary>Stops every replica at once, without draining (the runner stops with the whole local mode, when
+    /// nothing routes to the pods any more): external processes are killed with their children.</summary>
     public async ValueTask DisposeAsync()
     {
         await _disposed.CancelAsync();
+        // Programs first, synchronously: whatever happens to the rest of the shutdown, none outlives us.
+        KillAllOnExit(null, EventArgs.Empty);
         List<RunningPod> all;
         lock (_running) { all = _running.Values.SelectMany(v => v).ToList(); _running.Clear(); }
-        foreach (var pod in all)
+        await Task.WhenAll(all.Select(async pod =>
         {
             await pod.Stop.CancelAsync();
+            await pod.Replica.StopAsync(drain: false);
             await pod.Replica.DisposeAsync();
             if (pod.ProbeLoop is { } loop) await loop;
-        }
+        }));
+        AppDomain.CurrentDomain.ProcessExit -= KillAllOnExit;
         _probeClient.Dispose();
         _disposed.Dispose();
         Metrics.Dispose();

@@ -64,6 +64,7 @@ public sealed partial class Replica : IAsyncDisposable
     private ILocalApp? _app;
     private Task? _processLoop;
     private QueueProxyServer? _queueProxy;
+    private volatile Process? _process;
     private int _restarts;
 
     public Replica(ReplicaSpec spec, ImageMap images, RestartBackoff backoff, ILoggerFactory? loggerFactory = null)
@@ -218,6 +219,7 @@ public sealed partial class Replica : IAsyncDisposable
         try
         {
             var process = Process.Start(info) ?? throw new InvalidOperationException("no process");
+            _process = process;
             process.OutputDataReceived += (_, e) => WriteLog(e.Data);
             process.ErrorDataReceived += (_, e) => WriteLog(e.Data);
             process.BeginOutputReadLine();
@@ -282,10 +284,30 @@ public sealed partial class Replica : IAsyncDisposable
         }
     }
 
-    /// <summary>Drains the queue-proxy (health checks fail, in-flight requests finish), then stops the app.</summary>
-    public async Task StopAsync()
+    /// <summary>The external process's id while one runs (for logs and tests).</summary>
+    public int? ProcessId
     {
-        if (_queueProxy is { } qp)
+        get
+        {
+            try { return _process is { HasExited: false } p ? p.Id : null; }
+            catch (InvalidOperationException) { return null; }
+        }
+    }
+
+    /// <summary>Kills the external process and its children at once, synchronously: the last resort when this
+    /// process is exiting and there is no time to stop replicas in order.</summary>
+    public void KillProcessTree()
+    {
+        try { _process?.Kill(entireProcessTree: true); }
+        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException) { }
+    }
+
+    /// <summary>Drains the queue-proxy (health checks fail, in-flight requests finish), then stops the app.
+    /// Without <paramref name="drain"/> (the whole local mode stopping: nothing routes here any more) the
+    /// queue-proxy stops at once.</summary>
+    public async Task StopAsync(bool drain = true)
+    {
+        if (drain && _queueProxy is { } qp)
         {
             try { await qp.StopAsync(); } catch (OperationCanceledException) { }
         }

@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Ingress.Local.Samples;
@@ -179,6 +180,7 @@ internal sealed class KestrelSampleApp(string name, RequestDelegate handler, IPA
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, Ingress.Local.Hosting.EmbeddedHostLifetime>();
         builder.WebHost.ConfigureKestrel(k => k.Listen(address, Port));
         var app = builder.Build();
         app.Run(async context =>

@@ -1,8 +1,11 @@
 using System.Text.Json.Nodes;
 using Ingress.Api;
 using Ingress.Api.Core.V1;
+using Revision = Ingress.Api.Serving.V1.Revision;
 using Ingress.ApiServer;
 using Ingress.Autoscaling.Configuration;
+using Ingress.Autoscaling.Reconciler;
+using Ingress.DataPlane.Activator;
 using Ingress.DataPlane.Gateway;
 using Ingress.Kube.Client;
 using Ingress.Kube.Typed;
@@ -36,24 +39,49 @@ public sealed record LocalUpOptions
 
     /// <summary>Prometheus metrics of the controllers; 0 disables.</summary>
     public int MetricsPort { get; init; } = 9090;
+
+    /// <summary>The activator's HTTP (HTTP/1.1 + h2c) and h2c-only ports on 127.0.0.1. Default 0: the OS chooses,
+    /// since nothing outside this process dials the activator directly; the ServerlessService finds it through the
+    /// Endpoints of <c>knative-serving/activator-service</c>, rewritten with the bound ports at every start.</summary>
+    public int ActivatorPort { get; init; }
+    public int ActivatorH2cPort { get; init; }
 }
 
 /// <summary>
 /// The whole system on one machine: the embedded API server (durable in the data directory) with Knative's
-/// CRDs and admission, every controller, the local runner (Deployments as local processes) and the local
-/// gateway (VirtualServices served on <see cref="LocalUpOptions.HttpPort"/>). It only composes those parts;
-/// each is the same code a cluster or <c>ingress render</c> runs.
+/// CRDs and admission, every controller, the autoscaler, the activator, the local runner (Deployments as local
+/// processes) and the local gateway (VirtualServices served on <see cref="LocalUpOptions.HttpPort"/>). It only
+/// composes those parts; each is the same code a cluster or <c>ingress render</c> runs.
 /// </summary>
 public sealed class LocalUp : IAsyncDisposable
 {
     public const string SystemNamespace = "knative-serving";
     public const string GatewayNamespace = "istio-system";
+    /// <summary>Upstream's activator Service; the ServerlessService reconciler reads its Endpoints.</summary>
+    public const string ActivatorService = "activator-service";
+    /// <summary>The activator listens on the loopback address; it is also its "pod IP" in the Endpoints, which
+    /// is how it finds its own index among the activators of a revision (one here).</summary>
+    public const string ActivatorIp = "127.0.0.1";
+
+    /// <summary>config-autoscaler as first seeded. Knative's defaults except the grace period: it bounds how long
+    /// the last pod is kept after the revision went inactive so that the activator is in the data path everywhere
+    /// (Istio pushing new endpoints to every gateway pod takes seconds in a cluster; upstream's 30 s). Here the
+    /// gateway reads Endpoints from its informer at request time, so 10 s still covers several informer round trips
+    /// and the autoscaler's 1 s activator probes on a loaded machine, and a developer waits 60 s + 10 s for zero
+    /// instead of 60 s + 30 s. The stable window stays Knative's 60 s: it shapes every scaling decision.</summary>
+    public static readonly IReadOnlyDictionary<string, string> SeededAutoscalerConfig = new Dictionary<string, string>
+    {
+        ["enable-scale-to-zero"] = "true",
+        ["scale-to-zero-grace-period"] = "10s",
+    };
 
     private readonly LocalUpOptions _options;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _log;
     private ApiServerHost? _server;
     private ControllerHost? _host;
+    private AutoscalingControllers? _autoscaling;
+    private ActivatorServer? _activator;
     private LocalRunner? _runner;
     private LocalGateway? _gateway;
 
@@ -68,6 +96,9 @@ public sealed class LocalUp : IAsyncDisposable
     public string KubeconfigPath => Path.Combine(_options.DataDirectory, "kubeconfig");
     public LocalGateway Gateway => _gateway ?? throw new InvalidOperationException("not started");
     public int GatewayHttpPort => _gateway?.PortOf("knative-serving/knative-ingress-gateway", 80) ?? _options.HttpPort;
+    public ActivatorServer Activator => _activator ?? throw new InvalidOperationException("not started");
+    public LocalRunner Runner => _runner ?? throw new InvalidOperationException("not started");
+    public AutoscalingControllers Autoscaling => _autoscaling ?? throw new InvalidOperationException("not started");
 
     /// <summary>Starts everything, then runs until <paramref name="ct"/> is cancelled.</summary>
     public async Task RunAsync(Action<LocalUp>? started, CancellationToken ct)
@@ -86,30 +117,78 @@ public sealed class LocalUp : IAsyncDisposable
         WriteKubeconfig(_server.BaseUri);
 
         var client = new KubeClient(KubeConnection.FromServer(_server.BaseUri), new KubeClientOptions(), _loggerFactory);
-        await SeedAsync(client, ct).ConfigureAwait(false);
 
+        // The autoscaler is registered here rather than by the host so that it gets local-mode options (the
+        // activator probe goes to whatever the public service's Endpoints say, as kube-proxy would route it) and
+        // so that the activator can hand its stats straight to its runtime.
         _host = new ControllerHost(client, new ControllerHostOptions
         {
             LeaderElection = false,
+            Controllers = new HashSet<string>(ControllerNames.All.Where(c => c != ControllerNames.Autoscaler), StringComparer.Ordinal),
             MetricsPort = _options.MetricsPort == 0 ? 0 : _options.MetricsPort,
             MetricsBindAddress = "127.0.0.1",
         }, _loggerFactory);
-        _runner = new LocalRunner(client, _host.Informers, new LocalRunnerOptions
+        var informers = _host.Informers;
+        var destinations = new KubeDestinationResolver(informers.For<Service>(), informers.For<Endpoints>());
+        _autoscaling = AutoscalingControllers.Register(informers, client, new AutoscalingControllerOptions
+        {
+            SystemNamespace = SystemNamespace,
+            ActivatorService = ActivatorService,
+            ActivatorProbeUrl = (ns, service, h2c) => ActivatorProbeUrl(destinations, ns, service, h2c),
+        }, _loggerFactory);
+        _activator = new ActivatorServer(new ActivatorOptions
+        {
+            ListenAddress = System.Net.IPAddress.Parse(ActivatorIp),
+            HttpPort = _options.ActivatorPort,
+            H2cPort = _options.ActivatorH2cPort,
+            PodName = "activator-local",
+        }, new KubeRevisionBackends(informers.For<Revision>(), informers.For<Endpoints>(), new KubeRevisionBackendsOptions { ActivatorIp = ActivatorIp }),
+            new RuntimeStatSink(_autoscaling), _loggerFactory);
+        await _activator.StartAsync(ct).ConfigureAwait(false);
+        await SeedAsync(client, ct).ConfigureAwait(false);
+
+        _runner = new LocalRunner(client, informers, new LocalRunnerOptions
         {
             DataDirectory = _options.DataDirectory,
             Images = ImageMap.Load(Path.Combine(_options.DataDirectory, "images.yaml")),
         }, _loggerFactory);
-        var informers = _host.Informers;
         _gateway = new LocalGateway(new LocalGatewayOptions { HttpPort = _options.HttpPort, LocalHttpPort = _options.LocalHttpPort, ListenAddress = System.Net.IPAddress.Loopback },
-            informers.For<VirtualService>(), informers.For<IstioGateway>(),
-            new KubeDestinationResolver(informers.For<Service>(), informers.For<Endpoints>()), _loggerFactory);
+            informers.For<VirtualService>(), informers.For<IstioGateway>(), destinations, _loggerFactory);
 
         var controllers = _host.RunAsync(ct);
         await _host.Synced.WaitAsync(ct).ConfigureAwait(false);
+        var autoscaling = _autoscaling.RunAsync(ct);
         await _gateway.StartAsync(ct).ConfigureAwait(false);
         var runner = _runner.RunAsync(ct);
         started?.Invoke(this);
-        await Task.WhenAll(controllers, runner).ConfigureAwait(false);
+        await Task.WhenAll(controllers, runner, IgnoreCancellation(autoscaling, ct)).ConfigureAwait(false);
+    }
+
+    private static async Task IgnoreCancellation(Task task, CancellationToken ct)
+    {
+        try { await task.ConfigureAwait(false); }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+    }
+
+    /// <summary>The autoscaler probes the activator "behind the public service": in a cluster through the
+    /// Service's ClusterIP, here through the address its Endpoints name (the activator while the ServerlessService
+    /// proxies, the pods while it serves, and then queue-proxy refuses the <c>activator</c> probe, as it should).
+    /// With no address the URL points at port 0, which refuses at once: a failed probe, not a slow one.</summary>
+    private static Uri ActivatorProbeUrl(KubeDestinationResolver destinations, string ns, string service, bool h2c)
+    {
+        var resolved = destinations.Resolve($"{service}.{ns}", h2c ? 81 : 80);
+        return resolved.Addresses.Count > 0 ? new Uri($"http://{resolved.Addresses[0]}/healthz") : new Uri("http://127.0.0.1:0/healthz");
+    }
+
+    /// <summary>The activator's stats go to the autoscaler in process (a cluster sends them over a WebSocket to
+    /// the autoscaler's stat server, which does exactly this with each one: record, then poke).</summary>
+    private sealed class RuntimeStatSink(AutoscalingControllers autoscaling) : IAutoscalerStatSink
+    {
+        public void Send(IReadOnlyList<Ingress.Api.Metrics.WireStatMessage> stats)
+        {
+            foreach (var message in stats)
+                if (message.Stat is { } stat) autoscaling.Runtime.Deliver(new Ingress.Autoscaling.RevisionKey(message.Namespace, message.Name), stat);
+        }
     }
 
     private void WriteKubeconfig(Uri server)
@@ -131,14 +210,20 @@ public sealed class LocalUp : IAsyncDisposable
     }
 
     /// <summary>What a cluster with Istio and Knative installed has before any user object: the config maps
-    /// the controllers need, the two Knative gateways and the gateway Services whose Endpoints point at this
-    /// process (the KIngress prober probes them like any gateway pod). Objects that exist are left as they are,
-    /// so a user's edits survive a restart.</summary>
+    /// the controllers need and the two Knative gateways (created once; a user's edits survive a restart), and the
+    /// Services of the gateways and the activator, whose Endpoints point at this process's listeners (rewritten at
+    /// every start, since they describe this process: the KIngress prober probes the gateway through them like any
+    /// gateway pod, and the ServerlessService puts the activator in the path through them).</summary>
     private async Task SeedAsync(KubeClient client, CancellationToken ct)
     {
-        var localPort = _options.LocalHttpPort;
-        var httpPort = _options.HttpPort;
-        var seed = $$"""
+        var autoscaler = new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "ConfigMap",
+            ["metadata"] = new JsonObject { ["name"] = "config-autoscaler", ["namespace"] = SystemNamespace },
+            ["data"] = new JsonObject(SeededAutoscalerConfig.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
+        };
+        var once = $$"""
             apiVersion: v1
             kind: ConfigMap
             metadata: {name: config-domain, namespace: knative-serving}
@@ -148,11 +233,6 @@ public sealed class LocalUp : IAsyncDisposable
             kind: ConfigMap
             metadata: {name: config-deployment, namespace: knative-serving}
             data: {queue-sidecar-image: "ghcr.io/ingress-knative/queue-proxy:0.1.0"}
-            ---
-            apiVersion: v1
-            kind: ConfigMap
-            metadata: {name: config-autoscaler, namespace: knative-serving}
-            data: {enable-scale-to-zero: "false"}
             ---
             apiVersion: networking.istio.io/v1beta1
             kind: Gateway
@@ -171,7 +251,12 @@ public sealed class LocalUp : IAsyncDisposable
               servers:
               - port: {number: 8081, name: http, protocol: HTTP}
                 hosts: ["*"]
-            ---
+            """;
+        var localPort = _options.LocalHttpPort;
+        var httpPort = _options.HttpPort;
+        var activatorPort = _activator!.HttpPort;
+        var activatorH2cPort = _activator.H2cPort;
+        var ours = $$"""
             apiVersion: v1
             kind: Service
             metadata:
@@ -217,18 +302,75 @@ public sealed class LocalUp : IAsyncDisposable
                 port: {{localPort}}
               - name: http
                 port: {{localPort}}
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata:
+              name: {{ActivatorService}}
+              namespace: {{SystemNamespace}}
+              labels: {app: activator}
+            spec:
+              type: ClusterIP
+              ports:
+              - name: http
+                port: 80
+                targetPort: {{activatorPort}}
+              - name: http2
+                port: 81
+                targetPort: {{activatorH2cPort}}
+            ---
+            apiVersion: v1
+            kind: Endpoints
+            metadata:
+              name: {{ActivatorService}}
+              namespace: {{SystemNamespace}}
+              labels: {app: activator}
+            subsets:
+            - addresses:
+              - ip: {{ActivatorIp}}
+                targetRef: {kind: Pod, namespace: {{SystemNamespace}}, name: activator-local}
+              ports:
+              - name: http
+                port: {{activatorPort}}
+              - name: http2
+                port: {{activatorH2cPort}}
             """;
-        foreach (var obj in KubeYaml.ParseDocuments(seed))
+        foreach (var obj in KubeYaml.ParseDocuments(once).Prepend(autoscaler))
         {
-            var descriptor = DescriptorOf(obj);
             try
             {
-                await client.Dynamic(descriptor).CreateAsync(obj, ct: ct).ConfigureAwait(false);
+                await client.Dynamic(DescriptorOf(obj)).CreateAsync(obj, ct: ct).ConfigureAwait(false);
             }
             catch (AlreadyExistsException)
             {
             }
         }
+        await UpgradeAutoscalerSeedAsync(client, autoscaler, ct).ConfigureAwait(false);
+        foreach (var obj in KubeYaml.ParseDocuments(ours))
+        {
+            var resource = client.Dynamic(DescriptorOf(obj));
+            var metadata = obj["metadata"]!;
+            var existing = await resource.TryGetAsync(metadata["namespace"]!.GetValue<string>(), metadata["name"]!.GetValue<string>(), ct).ConfigureAwait(false);
+            if (existing is null)
+            {
+                await resource.CreateAsync(obj, ct: ct).ConfigureAwait(false);
+                continue;
+            }
+            metadata["resourceVersion"] = existing["metadata"]?["resourceVersion"]?.DeepClone();
+            if (existing["spec"]?["clusterIP"] is { } clusterIp) obj["spec"]!["clusterIP"] = clusterIp.DeepClone();
+            await resource.UpdateAsync(obj, ct: ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Data directories made before the activator ran here hold the old seed, scale to zero off. That
+    /// exact content was ours, not the user's, so it gets the current seed; any other content is left alone.</summary>
+    private static async Task UpgradeAutoscalerSeedAsync(KubeClient client, JsonObject seed, CancellationToken ct)
+    {
+        var resource = client.Dynamic(DescriptorOf(seed));
+        var existing = await resource.TryGetAsync(SystemNamespace, "config-autoscaler", ct).ConfigureAwait(false);
+        if (existing?["data"] is not JsonObject { Count: 1 } data || data["enable-scale-to-zero"]?.GetValue<string>() != "false") return;
+        existing["data"] = seed["data"]!.DeepClone();
+        await resource.UpdateAsync(existing, ct: ct).ConfigureAwait(false);
     }
 
     /// <summary>The seed holds only kinds the models know, so the registry gives plural and scope.</summary>
@@ -241,10 +383,14 @@ public sealed class LocalUp : IAsyncDisposable
         return new ResourceDescriptor(known.Group, known.Version, known.Plural, known.Namespaced, known.Kind);
     }
 
+    /// <summary>Stops everything, front to back: no new requests (gateway, activator), then the replicas (their
+    /// processes are killed, see <see cref="LocalRunner.DisposeAsync"/>), then the controllers and the API server.</summary>
     public async ValueTask DisposeAsync()
     {
         if (_gateway is not null) await _gateway.DisposeAsync().ConfigureAwait(false);
+        if (_activator is not null) await _activator.DisposeAsync().ConfigureAwait(false);
         if (_runner is not null) await _runner.DisposeAsync().ConfigureAwait(false);
+        _autoscaling?.Dispose();
         if (_host is not null) await _host.DisposeAsync().ConfigureAwait(false);
         if (_server is not null) await _server.DisposeAsync().ConfigureAwait(false);
     }

@@ -44,6 +44,10 @@ public sealed partial class RevisionReconciler(ServingContext ctx) : IKindReconc
         }
         else
         {
+            // The autoscaler owns spec.replicas once the Deployment exists (upstream keeps the existing count when it
+            // compares and updates); resetting it to the initial 1 would undo every scale decision, to zero or above one.
+            if (existingDeployment["spec"]?["replicas"] is { } replicas && desiredDeployment["spec"] is JsonObject desiredSpec)
+                desiredSpec["replicas"] = replicas.DeepClone();
             deployment = await Children.EnsureAsync(ctx, ServingKinds.Deployments, existingDeployment, desiredDeployment, _log, ct).ConfigureAwait(false);
             var firstPod = RevisionStatus.NeedsPodDiagnosis(deployment) ? await FirstPodAsync(deployment, ct).ConfigureAwait(false) : null;
             RevisionStatus.PropagateDeployment(revision, deployment, firstPod, config.Deployment.PodIsAlwaysSchedulable, now);

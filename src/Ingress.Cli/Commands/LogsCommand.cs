@@ -1,0 +1,45 @@
+using System.CommandLine;
+using Ingress.Local.Runner;
+
+namespace Ingress.Cli.Commands;
+
+/// <summary><c>ingress logs &lt;revision&gt;</c>: the logs the local runner kept for a revision's replicas
+/// (docs/local-runner.md), oldest replica first. Reads the data directory only, so it works while
+/// <c>ingress up</c> is stopped too.</summary>
+public static class LogsCommand
+{
+    public static Command Create()
+    {
+        var revision = new Argument<string>("revision") { Description = "The revision (e.g. helloworld-go-00001)." };
+        var ns = new Option<string>("--namespace", "-n") { Description = "The revision's namespace.", DefaultValueFactory = _ => "default" };
+        var dataDir = new Option<string>("--data-dir") { Description = "The data directory of ingress up.", DefaultValueFactory = _ => ".ingress" };
+        var command = new Command("logs", "Print the logs of a revision's replicas run by ingress up.");
+        command.Arguments.Add(revision);
+        command.Options.Add(ns);
+        command.Options.Add(dataDir);
+        command.SetAction(async (parse, ct) =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            var directory = Path.GetFullPath(parse.GetValue(dataDir)!);
+            var name = parse.GetValue(revision)!;
+            var @namespace = parse.GetValue(ns)!;
+            var files = ReplicaLogs.ForRevision(directory, @namespace, name);
+            if (files.Count == 0)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync(
+                    $"error: no replica logs for revision {@namespace}/{name} in {Path.Combine(directory, "logs", @namespace)}").ConfigureAwait(false);
+                return 1;
+            }
+            foreach (var file in files)
+            {
+                if (files.Count > 1) await output.WriteLineAsync($"==> pod {file.Pod} <==").ConfigureAwait(false);
+                // The runner appends while we read: share the file and print what is there now.
+                await using var stream = new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                using var reader = new StreamReader(stream);
+                await output.WriteAsync(await reader.ReadToEndAsync(ct).ConfigureAwait(false)).ConfigureAwait(false);
+            }
+            return 0;
+        });
+        return command;
+    }
+}
