@@ -19,7 +19,13 @@ public sealed partial class UpShutdownTests
 
     private static Process StartIngress(StringBuilder output, params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // A process started from a non-interactive shell's background job inherits SIGINT ignored (POSIX), and .NET
+        // keeps an ignored SIGINT ignored, so a test runner started that way (as CI may be) could never deliver
+        // Ctrl-C. Reset SIGINT to its default and exec dotnet in place (same pid), as an interactive terminal would.
+        var psi = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])");
+        psi.ArgumentList.Add("dotnet");
         psi.ArgumentList.Add(IngressDll);
         foreach (var a in args) psi.ArgumentList.Add(a);
         var process = Process.Start(psi)!;

@@ -151,7 +151,15 @@ public sealed class ServingCluster : IAsyncDisposable
 
     /// <summary>Plays the autoscaler: the PodAutoscaler of a revision reports Ready with its scale target initialized
     /// (what the KPA reports once the first pod served; the Revision's resources count as available only then).</summary>
-    public Task MarkPodAutoscalerReadyAsync(string revision) => EditAsync(ServingKinds.PodAutoscalers, revision, pa =>
+    /// <summary>Plays the KPA: waits for the revision's PodAutoscaler (the Revision reconciler creates it after the
+    /// Revision is recorded, so it may not exist yet) and reports it Ready and initialised.</summary>
+    public async Task MarkPodAutoscalerReadyAsync(string revision)
+    {
+        await WaitExistsAsync(ServingKinds.PodAutoscalers, revision);
+        await MarkExistingPodAutoscalerReadyAsync(revision);
+    }
+
+    private Task MarkExistingPodAutoscalerReadyAsync(string revision) => EditAsync(ServingKinds.PodAutoscalers, revision, pa =>
     {
         pa["status"] = new JsonObject
         {
