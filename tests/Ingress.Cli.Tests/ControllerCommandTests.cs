@@ -39,7 +39,7 @@ public sealed class ControllerCommandTests
         var client = new KubeClient(KubeConnection.FromServer(server.BaseUri));
 
         using var stop = new CancellationTokenSource();
-        var parse = Program.BuildRoot().Parse(["controller", "--server", server.BaseUri.ToString(), "--metrics-port", "0"]);
+        var parse = Program.BuildRoot().Parse(["controller", "--server", server.BaseUri.ToString(), "--metrics-port", "0", "--kube-api-qps", "200", "--kube-api-burst", "400"]);
         parse.InvocationConfiguration.Output = new StringWriter();
         parse.InvocationConfiguration.Error = new StringWriter();
         var run = parse.InvokeAsync(parse.InvocationConfiguration, stop.Token);
@@ -76,5 +76,16 @@ public sealed class ControllerCommandTests
         var (code, _, stderr) = await RenderCommandTests.RunAsync("controller", "--server", "http://127.0.0.1:1", "--controllers", "nope");
         Assert.Equal(1, code);
         Assert.Contains("unknown controller", stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--kube-api-qps", "0", "--kube-api-qps must be greater than 0")]
+    [InlineData("--kube-api-qps", "-5", "--kube-api-qps must be greater than 0")]
+    [InlineData("--kube-api-burst", "0", "--kube-api-burst must be at least 1")]
+    public async Task Client_rate_limits_must_be_positive(string option, string value, string message)
+    {
+        var (code, _, stderr) = await RenderCommandTests.RunAsync("controller", "--server", "http://127.0.0.1:1", option, value);
+        Assert.Equal(1, code);
+        Assert.Contains(message, stderr, StringComparison.Ordinal);
     }
 }

@@ -57,8 +57,13 @@ public static class ControllerCommand
         };
         var clusterDomain = new Option<string>("--cluster-domain") { Description = "Cluster DNS suffix.", DefaultValueFactory = _ => "cluster.local" };
         var logFormat = new Option<LogFormat?>("--log-format") { Description = "text or json (default json in-cluster, text otherwise)." };
+        // Knative's client flags (knative.dev/pkg environment.ClientConfig). Defaults are KubeClientOptions': 50 QPS and
+        // a burst of 100, Knative's 5 QPS and 10 burst per controller; a large install converging from scratch (1,000
+        // Services or KIngresses at once) is bounded by them, so operators can raise them as in Knative.
+        var kubeApiQps = new Option<double?>("--kube-api-qps") { Description = "Client-side rate limit on API requests per second (default 50)." };
+        var kubeApiBurst = new Option<int?>("--kube-api-burst") { Description = "Requests allowed above --kube-api-qps in a burst (default 100)." };
         var command = new Command(verb, description);
-        foreach (var o in new Option[] { kubeconfig, server, controllers, metricsPort, noLeaderElect, leaseName, systemNamespace, clusterDomain, logFormat }) command.Options.Add(o);
+        foreach (var o in new Option[] { kubeconfig, server, controllers, metricsPort, noLeaderElect, leaseName, systemNamespace, clusterDomain, logFormat, kubeApiQps, kubeApiBurst }) command.Options.Add(o);
         command.SetAction(async (parse, ct) =>
         {
             IReadOnlySet<string> selected;
@@ -66,6 +71,8 @@ public static class ControllerCommand
             try
             {
                 selected = ControllerNames.Parse(parse.GetValue(controllers));
+                if (parse.GetValue(kubeApiQps) is { } q && !(q > 0)) throw new ArgumentException($"--kube-api-qps must be greater than 0, got {q}");
+                if (parse.GetValue(kubeApiBurst) is { } b && b < 1) throw new ArgumentException($"--kube-api-burst must be at least 1, got {b}");
                 connection = KubeConnection.Resolve(parse.GetValue(kubeconfig), parse.GetValue(server));
             }
             catch (Exception ex) when (ex is ArgumentException or IOException or InvalidOperationException or FormatException or UriFormatException)
@@ -77,7 +84,9 @@ public static class ControllerCommand
             // Info until config-logging is read (Knative's default level).
             var levelSwitch = new LoggingLevelSwitch();
             using var loggerFactory = CliLogging.Create(parse.GetValue(logFormat) ?? (inCluster ? LogFormat.Json : LogFormat.Text), levelSwitch: levelSwitch);
-            using var client = new KubeClient(connection, new KubeClientOptions(), loggerFactory);
+            var defaults = new KubeClientOptions();
+            var clientOptions = new KubeClientOptions { Qps = parse.GetValue(kubeApiQps) ?? defaults.Qps, Burst = parse.GetValue(kubeApiBurst) ?? defaults.Burst };
+            using var client = new KubeClient(connection, clientOptions, loggerFactory);
             var options = new ControllerHostOptions
             {
                 Controllers = selected, MetricsPort = parse.GetValue(metricsPort), LeaderElection = !parse.GetValue(noLeaderElect),
