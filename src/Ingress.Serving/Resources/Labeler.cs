@@ -89,8 +89,17 @@ public static class Labeler
     }
 
     /// <summary>True when <paramref name="obj"/>'s routes annotation lists <paramref name="route"/>.</summary>
-    public static bool Lists(JsonObject obj, string route) =>
-        (Meta.Annotations(obj).GetValueOrDefault(Keys.RoutesAnnotation) ?? "").Split(',', StringSplitOptions.TrimEntries).Contains(route, StringComparer.Ordinal);
+    public static bool Lists(JsonObject obj, string route)
+    {
+        // Every Route reconcile asks this of every Configuration and Revision in its namespace, so it reads the one
+        // annotation in place: building the whole annotation map (Meta.Annotations) and splitting made a namespace
+        // of N Routes cost N² maps.
+        if (obj["metadata"]?["annotations"]?[Keys.RoutesAnnotation] is not JsonValue raw || !raw.TryGetValue<string>(out var routes)) return false;
+        if (!routes.Contains(route, StringComparison.Ordinal)) return false;
+        foreach (var entry in routes.AsSpan().Split(','))
+            if (routes.AsSpan()[entry].Trim().SequenceEqual(route)) return true;
+        return false;
+    }
 
     /// <summary>Applies <paramref name="m"/> to a copy of <paramref name="obj"/> (what the reconciler patches).</summary>
     public static JsonObject Apply(JsonObject obj, RoutingMetadata m)
