@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Ingress.Local.Up;
@@ -20,20 +19,8 @@ public class UpTests
         return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
-    private static async Task<(int Code, string Out, string Err)> KubectlAsync(string kubeconfig, string home, params string[] args)
-    {
-        var psi = new ProcessStartInfo("kubectl") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = RepoFiles.Root };
-        psi.ArgumentList.Add("--cache-dir");
-        psi.ArgumentList.Add(Path.Combine(home, "cache"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["KUBECONFIG"] = kubeconfig;
-        psi.Environment["HOME"] = home;
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(120)).Token);
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    private static Task<(int Code, string Out, string Err)> KubectlAsync(string kubeconfig, string home, params string[] args) =>
+        UpHarness.RunKubectlAsync(kubeconfig, home, args);
 
     private static async Task<LocalUp> StartAsync(string dataDir, int httpPort, CancellationToken ct, List<Task> runs)
     {

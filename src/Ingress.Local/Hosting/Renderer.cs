@@ -117,7 +117,7 @@ public static class Renderer
         server.PreloadCustomResourceDefinitions(EmbeddedCrds());
         await server.StartAsync(ct).ConfigureAwait(false);
 
-        var client = new KubeClient(KubeConnection.FromServer(server.BaseUri), new KubeClientOptions { Qps = 1000, Burst = 2000 }, logging);
+        var client = new KubeClient(KubeConnection.FromServer(server.BaseUri), InProcessClient.Options(), logging);
         var namespaces = client.Dynamic(ResourceDescriptor.Namespaces);
         var inputNamespaces = new HashSet<string>(StringComparer.Ordinal);
         // CRDs first so custom resources in the same input resolve; namespaces next so their objects have a home.

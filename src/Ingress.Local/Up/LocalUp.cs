@@ -116,10 +116,7 @@ public sealed class LocalUp : IAsyncDisposable
         await _server.StartAsync(ct).ConfigureAwait(false);
         WriteKubeconfig(_server.BaseUri);
 
-        // No client-side rate limit worth the name: Knative's 50 QPS budget protects a kube-apiserver shared by a whole
-        // cluster, but this API server is our own, in this process, on loopback. At 50 QPS, 100 Services applied at
-        // once (about 2,000 controller writes) wait some 40 s on the client's token bucket alone. Same as render.
-        var client = new KubeClient(KubeConnection.FromServer(_server.BaseUri), new KubeClientOptions { Qps = 1000, Burst = 2000 }, _loggerFactory);
+        var client = new KubeClient(KubeConnection.FromServer(_server.BaseUri), InProcessClient.Options(), _loggerFactory);
 
         // The autoscaler is registered here rather than by the host so that it gets local-mode options (the
         // activator probe goes to whatever the public service's Endpoints say, as kube-proxy would route it) and
