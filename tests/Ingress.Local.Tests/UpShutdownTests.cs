@@ -74,15 +74,33 @@ public sealed partial class UpShutdownTests
                   containers:
                   - image: example.com/test/py-server
             """);
-        var httpPort = UpHarness.FreePort();
-        var output = new StringBuilder();
-        using var up = StartIngress(output, "up", "--data-dir", dataDir, "--http-port", httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--local-http-port", UpHarness.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), "--api-port", "0",
-            "--metrics-port", UpHarness.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        // A port found free can be taken by another test before `up` binds it: start again on fresh ports then.
+        int httpPort;
+        StringBuilder output;
+        Process up;
+        for (var attempt = 1; ; attempt++)
+        {
+            httpPort = UpHarness.FreePort();
+            output = new StringBuilder();
+            up = StartIngress(output, "up", "--data-dir", dataDir, "--http-port", httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--local-http-port", UpHarness.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), "--api-port", "0",
+                "--metrics-port", UpHarness.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
+            var o = output;
+            var p = up;
+            await UpHarness.EventuallyAsync(() => Task.FromResult((Text(o).Contains("export KUBECONFIG=", StringComparison.Ordinal) || p.HasExited
+                || Text(o).Contains("address already in use", StringComparison.Ordinal), Text(o))), "ingress up to print the kubectl line");
+            if (attempt < 3 && Text(output).Contains("address already in use", StringComparison.Ordinal))
+            {
+                if (!up.HasExited) up.Kill(entireProcessTree: true);
+                await up.WaitForExitAsync();
+                up.Dispose();
+                continue;
+            }
+            break;
+        }
+        using var upProcess = up;
         try
         {
-            await UpHarness.EventuallyAsync(() => Task.FromResult((Text(output).Contains("export KUBECONFIG=", StringComparison.Ordinal) || up.HasExited, Text(output))),
-                "ingress up to print the kubectl line");
             Assert.False(up.HasExited, Text(output));
             var kubeconfig = Path.Combine(dataDir, "kubeconfig");
             var (code, _, err) = await UpHarness.RunKubectlAsync(kubeconfig, dataDir, "apply", "-f", Path.Combine(dataDir, "py.yaml"));
