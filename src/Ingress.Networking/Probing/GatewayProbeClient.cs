@@ -61,6 +61,12 @@ public sealed class GatewayProbeClient : IDisposable
         {
             return new ProbeOutcome(ProbeVerdict.Retry, null, e.Message);
         }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            // A pod going away between connect and the first read can surface unwrapped (seen: "Transport endpoint
+            // is not connected" from the connection's remote-endpoint lookup); it is a failed probe, not a crash.
+            return new ProbeOutcome(ProbeVerdict.Retry, null, e.Message);
+        }
     }
 
     /// <summary>The verdict table of spec §10.3.</summary>
