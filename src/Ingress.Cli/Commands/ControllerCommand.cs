@@ -99,6 +99,7 @@ public static class ControllerCommand
             using var tracing = new TracingSetup(verb, loggerFactory);
             host.Observability!.LogLevelChanged += level => levelSwitch.MinimumLevel = CliLogging.ToSerilog(level);
             host.Observability.TracingChanged += tracing.Apply;
+            using var memoryReports = MemoryReportOnSignal(host);
             try
             {
                 await host.RunAsync(ct);
@@ -109,5 +110,29 @@ public static class ControllerCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>SIGUSR1 on Linux.</summary>
+    private const int SigUsr1 = 10;
+
+    /// <summary>
+    /// Opt-in memory diagnostics: with <c>INGRESS_MEMORY_REPORT=&lt;file&gt;</c>, SIGUSR1 writes a
+    /// <see cref="Ingress.Kube.Diagnostics.MemoryReport"/> (RSS and GC heap before and after a full compacting
+    /// collection, objects per informer cache) to that file. Off by default: the collection pauses the process.
+    /// </summary>
+    private static IDisposable? MemoryReportOnSignal(ControllerHost host)
+    {
+        if (Environment.GetEnvironmentVariable("INGRESS_MEMORY_REPORT") is not { Length: > 0 } path || !OperatingSystem.IsLinux()) return null;
+        return System.Runtime.InteropServices.PosixSignalRegistration.Create((System.Runtime.InteropServices.PosixSignal)SigUsr1, context =>
+        {
+            context.Cancel = true;
+            _ = Task.Run(() =>
+            {
+                var report = Ingress.Kube.Diagnostics.MemoryReport.Collect(host.Informers.Informers);
+                var tmp = path + ".tmp";
+                File.WriteAllText(tmp, report.ToJson());
+                File.Move(tmp, path, overwrite: true);
+            });
+        });
     }
 }

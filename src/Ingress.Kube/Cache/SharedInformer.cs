@@ -56,6 +56,8 @@ public interface ISharedInformer
     InformerScope Scope { get; }
     bool HasSynced { get; }
     string LastResourceVersion { get; }
+    /// <summary>Objects in the cache now (memory diagnostics).</summary>
+    int CachedObjects { get; }
     Task RunAsync(CancellationToken ct);
     Task WaitForSyncAsync(CancellationToken ct);
 }
@@ -80,8 +82,8 @@ public sealed class SharedInformer<T> : ISharedInformer where T : class
 
     public SharedInformer(ResourceClient<T> client, InformerScope? scope = null, InformerOptions? options = null, ILogger? logger = null)
     {
-        // Typed caches share repeated strings (see StringPool); dynamic objects keep their JSON as it came.
-        _client = typeof(T) == typeof(System.Text.Json.Nodes.JsonObject) ? client : client.Client.Resource(client.Resource, StringPool.Interning(client.TypeInfo));
+        // Cached objects share repeated strings (StringPool); dynamic ones are plain nodes without managedFields (CompactJson).
+        _client = client.ForCache();
         Scope = scope ?? InformerScope.All;
         _options = options ?? new InformerOptions();
         _logger = logger ?? client.Client.LoggerFactory.CreateLogger("Ingress.Kube.Informer");
@@ -96,6 +98,7 @@ public sealed class SharedInformer<T> : ISharedInformer where T : class
     public Lister<T> Lister { get; }
     public bool HasSynced => _synced.Task.IsCompletedSuccessfully;
     public string LastResourceVersion => _lastResourceVersion;
+    public int CachedObjects => Indexer.Count;
 
     /// <summary>Counts of what happened, for tests and diagnostics.</summary>
     public int ListCount { get; private set; }
@@ -309,8 +312,8 @@ public sealed class SharedInformer<T> : ISharedInformer where T : class
 
     /// <summary>
     /// Drops metadata.managedFields from typed objects before caching: they are large and no controller
-    /// reads them (Knative's informers drop them too). Dynamic objects keep them: their JSON is held
-    /// as one buffer, so removing a property would cost memory rather than save it.
+    /// reads them (Knative's informers drop them too), and an update that omits them leaves the server's as they
+    /// are. Dynamic objects are decoded without them (<see cref="CompactJson"/>).
     /// </summary>
     private static T Strip(T obj)
     {
