@@ -7,7 +7,7 @@ using Ingress.Kube.Tests.Fixtures;
 
 namespace Ingress.Kube.Tests;
 
-/// <summary>Dynamic objects as informer caches keep them: plain nodes, shared strings, no managedFields.</summary>
+/// <summary>Dynamic objects as informer caches keep them: frozen compact JSON without managedFields, read through views.</summary>
 public sealed class CompactJsonTests : IAsyncLifetime
 {
     private const string Deployment = """
@@ -26,85 +26,113 @@ public sealed class CompactJsonTests : IAsyncLifetime
     private static JsonElement Element(string json) => JsonDocument.Parse(json).RootElement;
 
     [Fact]
-    public void Holds_every_value_of_the_source_in_order()
+    public void Freeze_keeps_every_value_in_order_without_whitespace()
     {
-        var compact = CompactJson.ToObject(Element(Deployment));
-        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(Deployment), compact), compact.ToJsonString());
-        Assert.Equal(JsonNode.Parse(Deployment)!.ToJsonString(), compact.ToJsonString());
-        Assert.Equal(["apiVersion", "kind", "metadata", "spec", "status"], compact.Select(p => p.Key));
-        Assert.Null(compact["spec"]!["template"]!["spec"]!["nodeSelector"]);
-        Assert.True(compact["spec"]!["template"]!["spec"]!.AsObject().ContainsKey("nodeSelector"));
-        Assert.Empty(compact["spec"]!["template"]!["spec"]!["containers"]![0]!["args"]!.AsArray());
+        var indented = JsonNode.Parse(Deployment)!.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+        var frozen = CompactJson.Freeze(Element(indented));
+        Assert.Equal(JsonNode.Parse(Deployment)!.ToJsonString(), frozen.GetRawText());
+        // A view of it converts numbers and reads strings as the source does.
+        var view = JsonObject.Create(frozen)!;
+        Assert.Equal(3, view["spec"]!["replicas"]!.GetValue<int>());
+        Assert.Equal(9007199254740993L, view["spec"]!["big"]!.GetValue<long>());
+        Assert.Equal(0.5, view["spec"]!["ratio"]!.GetValue<double>());
+        Assert.Equal("tab\there \u00e9", view["spec"]!["template"]!["spec"]!["containers"]![0]!["env"]![0]!["value"]!.GetValue<string>());
+        Assert.Null(view["spec"]!["template"]!["spec"]!["nodeSelector"]);
     }
 
     [Fact]
-    public void Numbers_and_booleans_convert_as_they_did_on_a_document_backed_object()
+    public void Freeze_owns_its_memory_after_the_source_document_is_gone()
     {
-        var compact = CompactJson.ToObject(Element(Deployment));
-        var view = JsonObject.Create(Element(Deployment))!;
-        foreach (var o in new[] { compact, view })
-        {
-            var spec = o["spec"]!;
-            Assert.Equal(3, spec["replicas"]!.GetValue<int>());
-            Assert.Equal(3L, spec["replicas"]!.GetValue<long>());
-            Assert.Equal(3.0, spec["replicas"]!.GetValue<double>());
-            Assert.Equal(3, (int?)spec["replicas"]);
-            Assert.False(spec["replicas"]!.AsValue().TryGetValue<string>(out _));
-            Assert.Equal(9007199254740993L, spec["big"]!.GetValue<long>());
-            Assert.Equal(0.5, spec["ratio"]!.GetValue<double>());
-            Assert.False(spec["ratio"]!.AsValue().TryGetValue<int>(out _));
-            Assert.Equal(1000.0, spec["exp"]!.GetValue<double>());
-            Assert.False(spec["paused"]!.GetValue<bool>());
-            Assert.True(o["metadata"]!["ownerReferences"]![0]!["controller"]!.GetValue<bool>());
-            Assert.Equal(JsonValueKind.Number, spec["replicas"]!.GetValueKind());
-            Assert.Equal(JsonValueKind.False, spec["paused"]!.GetValueKind());
-            Assert.Equal("tab\there \u00e9", o["spec"]!["template"]!["spec"]!["containers"]![0]!["env"]![0]!["value"]!.GetValue<string>());
-        }
+        JsonElement frozen;
+        using (var doc = JsonDocument.Parse(Deployment)) frozen = CompactJson.Freeze(doc.RootElement, dropManagedFields: true);
+        Assert.Equal("rev-1-deployment", frozen.GetProperty("metadata").GetProperty("name").GetString());
+        Assert.Equal(600, frozen.GetProperty("spec").GetProperty("progressDeadlineSeconds").GetInt32());
     }
 
     [Fact]
-    public void Strings_are_plain_values_shared_through_the_pool()
-    {
-        var pool = new StringPool();
-        var a = CompactJson.ToObject(Element(Deployment), pool);
-        var b = CompactJson.ToObject(Element(Deployment.Replace("rev-1", "rev-2", StringComparison.Ordinal)), pool);
-        // Not a view of a document: nothing keeps the source text alive.
-        Assert.False(a["metadata"]!["name"]!.AsValue().TryGetValue<JsonElement>(out _));
-        Assert.Equal("rev-2-deployment", b["metadata"]!["name"]!.GetValue<string>());
-        // Equal keys and short values of two objects are one instance.
-        Assert.Same(a["metadata"]!["namespace"]!.GetValue<string>(), b["metadata"]!["namespace"]!.GetValue<string>());
-        Assert.Same(a["metadata"]!["labels"]!.AsObject().First().Key, b["metadata"]!["labels"]!.AsObject().First().Key);
-        Assert.Same(a["status"]!["conditions"]![0]!["type"]!.GetValue<string>(), b["status"]!["conditions"]![0]!["type"]!.GetValue<string>());
-        // Without a pool they are equal, not shared.
-        var c = CompactJson.ToObject(Element(Deployment));
-        Assert.Equal(a["metadata"]!["namespace"]!.GetValue<string>(), c["metadata"]!["namespace"]!.GetValue<string>());
-        Assert.NotSame(a["metadata"]!["namespace"]!.GetValue<string>(), c["metadata"]!["namespace"]!.GetValue<string>());
-    }
-
-    [Fact]
-    public void Drops_managedFields_of_the_metadata_only_and_keeps_later_numbers_in_place()
+    public void Freeze_drops_managedFields_of_the_metadata_only()
     {
         var json = JsonNode.Parse(Deployment)!.AsObject();
         // A managedFields key elsewhere (a spec field of a custom resource) is data, not metadata.
         json["spec"]!["managedFields"] = new JsonArray(1, true);
-        var compact = CompactJson.ToObject(Element(json.ToJsonString()), new StringPool(), dropManagedFields: true);
+        var frozen = JsonObject.Create(CompactJson.Freeze(Element(json.ToJsonString()), dropManagedFields: true))!;
 
-        Assert.False(compact["metadata"]!.AsObject().ContainsKey("managedFields"));
-        Assert.Equal(new JsonArray(1, true).ToJsonString(), compact["spec"]!["managedFields"]!.ToJsonString());
-        // The numbers and booleans after the dropped subtree are still matched to their own properties.
-        Assert.Equal(3, compact["metadata"]!["generation"]!.GetValue<int>());
-        Assert.True(compact["metadata"]!["ownerReferences"]![0]!["blockOwnerDeletion"]!.GetValue<bool>());
-        Assert.Equal(600, compact["spec"]!["progressDeadlineSeconds"]!.GetValue<int>());
-        Assert.Equal(3, compact["status"]!["observedGeneration"]!.GetValue<int>());
+        Assert.False(frozen["metadata"]!.AsObject().ContainsKey("managedFields"));
+        Assert.Equal("[1,true]", frozen["spec"]!["managedFields"]!.ToJsonString());
         // kubectl's last-applied annotation stays: a reconciler that updates the object must not erase it.
-        Assert.Equal("""{"kind":"Deployment"}""", compact["metadata"]!["annotations"]!["kubectl.kubernetes.io/last-applied-configuration"]!.GetValue<string>());
+        Assert.Equal("""{"kind":"Deployment"}""", frozen["metadata"]!["annotations"]!["kubectl.kubernetes.io/last-applied-configuration"]!.GetValue<string>());
         json["metadata"]!.AsObject().Remove("managedFields");
-        Assert.True(JsonNode.DeepEquals(json, compact));
+        Assert.True(JsonNode.DeepEquals(json, frozen));
+        // Without the flag they stay.
+        Assert.True(JsonObject.Create(CompactJson.Freeze(Element(Deployment)))!["metadata"]!.AsObject().ContainsKey("managedFields"));
     }
 
     [Fact]
-    public void Rejects_what_is_not_an_object() =>
-        Assert.Throws<ArgumentException>(() => CompactJson.ToObject(Element("[1,2]")));
+    public void Freeze_names_the_kind_of_a_list_item_that_omits_it()
+    {
+        var frozen = CompactJson.Freeze(Element("""{"metadata":{"name":"a"},"data":{"k":"v"}}"""), "v1", "ConfigMap");
+        Assert.Equal("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"},"data":{"k":"v"}}""", frozen.GetRawText());
+        var kept = CompactJson.Freeze(Element("""{"kind":"Other","metadata":{"name":"a"}}"""), "v1", "ConfigMap");
+        Assert.Equal("""{"kind":"Other","metadata":{"name":"a"}}""", kept.GetRawText());
+    }
+
+    [Fact]
+    public void Freeze_rejects_what_is_not_an_object() =>
+        Assert.Throws<ArgumentException>(() => CompactJson.Freeze(Element("[1,2]")));
+
+    [Fact]
+    public void A_frozen_entry_hands_out_one_view_while_it_is_held_and_a_fresh_equal_one_after()
+    {
+        var frozen = CompactJson.Freeze(Element(Deployment));
+        var entry = NewFrozenEntry(frozen);
+        Assert.True(entry.IsFrozen);
+        SameViewWhileHeld(entry);
+
+        // Once no reader holds the view, the entry is back to its JSON alone; the next read is an equal new view.
+        var weak = DropViewsAndCollect(entry);
+        Assert.False(IsAlive(weak));
+        var next = entry.Object;
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(Deployment), next));
+        Assert.Equal("default/rev-1-deployment", entry.Key);
+
+        // An entry made from an object holds that object.
+        var plain = JsonNode.Parse(Deployment)!.AsObject();
+        var held = new CacheEntry<JsonObject>(plain, ObjectHeader.From(plain));
+        Assert.False(held.IsFrozen);
+        Assert.Same(plain, held.Object);
+        // Frozen JSON is for dynamic objects only.
+        Assert.Throws<InvalidOperationException>(() => new CacheEntry<string>(frozen, null, ObjectHeader.From(plain)));
+    }
+
+    // Not inlined: in a debug build a local of the test method would hold the view until the method returns.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void SameViewWhileHeld(CacheEntry<JsonObject> entry)
+    {
+        var first = entry.Object;
+        Assert.Same(first, entry.Object);
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(Deployment), first));
+    }
+
+    private static CacheEntry<JsonObject> NewFrozenEntry(JsonElement frozen) => new(frozen, null, ObjectHeader.From(frozen));
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference<JsonObject> DropViewsAndCollect(CacheEntry<JsonObject> entry)
+    {
+        var weak = ViewOf(entry);
+        for (var i = 0; i < 3 && IsAlive(weak); i++)
+        {
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true);
+            GC.WaitForPendingFinalizers();
+        }
+        return weak;
+    }
+
+    // Not inlined, for the same reason: TryGetTarget's result would stay in a hidden local of the caller.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static bool IsAlive(WeakReference<JsonObject> weak) => weak.TryGetTarget(out _);
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference<JsonObject> ViewOf(CacheEntry<JsonObject> entry) => new(entry.Object);
 
     // ---- against an API server: what the informer caches and what a plain read returns ----
 
@@ -142,19 +170,21 @@ public sealed class CompactJsonTests : IAsyncLifetime
         var run = Task.Run(() => informer.RunAsync(_stop.Token));
         await informer.WaitForSyncAsync(_stop.Token);
 
+        Assert.True(informer.Indexer.Get("default/one")!.IsFrozen);
         var listed = informer.Lister.Get("default", "one")!;
         Assert.False(listed["metadata"]!.AsObject().ContainsKey("managedFields"));
         Assert.Equal(1, listed["spec"]!["size"]!.GetValue<int>());
         Assert.Equal("web", listed["metadata"]!["labels"]!["tier"]!.GetValue<string>());
 
-        // Watch events are decoded the same way, and equal strings of two cached objects are shared.
+        // Watch events are kept the same way.
         await _client.Dynamic(Objects.Widgets).CreateAsync(WidgetWithManagedFields("two", 2));
         await Eventually.HoldsAsync(() => informer.Lister.Get("default", "two") is not null, "watched add");
         var watched = informer.Lister.Get("default", "two")!;
         Assert.False(watched["metadata"]!.AsObject().ContainsKey("managedFields"));
         Assert.Equal(2, watched["spec"]!["size"]!.GetValue<long>());
-        Assert.Same(listed["metadata"]!["labels"]!["tier"]!.GetValue<string>(), watched["metadata"]!["labels"]!["tier"]!.GetValue<string>());
-        Assert.Same(listed["metadata"]!["labels"]!.AsObject().Last().Key, watched["metadata"]!["labels"]!.AsObject().Last().Key);
+        Assert.True(informer.Indexer.Get("default/two")!.IsFrozen);
+        Assert.Equal("web", watched["metadata"]!["labels"]!["tier"]!.GetValue<string>());
+        Assert.Equal(["default/one", "default/two"], informer.Indexer.ByIndex(Indexer<JsonObject>.LabelIndex, "tier=web").Select(e => e.Key).Order());
 
         // A read outside the cache returns the object as the server has it.
         var read = (await _client.Dynamic(Objects.Widgets).ListAllAsync("default")).Items.Single(o => (string?)o["metadata"]!["name"] == "one");

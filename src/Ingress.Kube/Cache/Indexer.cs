@@ -2,11 +2,59 @@ using Ingress.Kube.Client;
 
 namespace Ingress.Kube.Cache;
 
-/// <summary>An object in the cache with its header (read once when it arrived).</summary>
-public sealed record CacheEntry<T>(T Object, ObjectHeader Header)
+/// <summary>
+/// An object in the cache with its header (read once when it arrived). A dynamic object that arrived through an
+/// informer is kept as frozen JSON (<see cref="CompactJson.Freeze"/>) and <see cref="Object"/> is a view of it: the
+/// same view while any reader still holds it, a new one once none does, so a cache of thousands of objects does not
+/// keep a node tree per object (see <see cref="CompactJson"/>). Either way the object is shared: never mutate it.
+/// </summary>
+public sealed class CacheEntry<T> where T : class
 {
+    private readonly T? _object;
+    private readonly System.Text.Json.JsonElement _frozen;
+    private readonly WeakReference<T>? _view;
+
+    public CacheEntry(T @object, ObjectHeader header)
+    {
+        ArgumentNullException.ThrowIfNull(@object);
+        _object = @object;
+        Header = header;
+        Key = header.Key;
+    }
+
+    /// <summary>A dynamic object kept as <paramref name="frozen"/> JSON; <paramref name="view"/> is a view of it already made.</summary>
+    internal CacheEntry(System.Text.Json.JsonElement frozen, T? view, ObjectHeader header)
+    {
+        if (typeof(T) != typeof(System.Text.Json.Nodes.JsonObject)) throw new InvalidOperationException($"frozen JSON is kept for dynamic objects only, not {typeof(T).Name}");
+        _frozen = frozen;
+        _view = new WeakReference<T>(view ?? NewView());
+        Header = header;
+        Key = header.Key;
+    }
+
+    /// <summary>The object (for frozen JSON: a live view, or a new one).</summary>
+    public T Object
+    {
+        get
+        {
+            if (_object is not null) return _object;
+            if (_view!.TryGetTarget(out var view)) return view;
+            // Two readers racing here may each make a view: both are correct, one is kept.
+            view = NewView();
+            _view.SetTarget(view);
+            return view;
+        }
+    }
+
+    public ObjectHeader Header { get; }
+
     /// <summary>"namespace/name", computed once: the item map and every index share this one string.</summary>
-    public string Key { get; } = Header.Key;
+    public string Key { get; }
+
+    /// <summary>True when the entry holds frozen JSON rather than the object itself.</summary>
+    public bool IsFrozen => _object is null;
+
+    private T NewView() => (T)(object)System.Text.Json.Nodes.JsonObject.Create(_frozen)!;
 }
 
 /// <summary>

@@ -82,7 +82,7 @@ public sealed class SharedInformer<T> : ISharedInformer where T : class
 
     public SharedInformer(ResourceClient<T> client, InformerScope? scope = null, InformerOptions? options = null, ILogger? logger = null)
     {
-        // Cached objects share repeated strings (StringPool); dynamic ones are plain nodes without managedFields (CompactJson).
+        // Typed cached objects share repeated strings (StringPool); dynamic ones are kept as frozen JSON (CompactJson).
         _client = client.ForCache();
         Scope = scope ?? InformerScope.All;
         _options = options ?? new InformerOptions();
@@ -245,7 +245,9 @@ public sealed class SharedInformer<T> : ISharedInformer where T : class
             var seen = new HashSet<string>(list.Items.Count, StringComparer.Ordinal);
             for (var i = 0; i < list.Items.Count; i++)
             {
-                var entry = new CacheEntry<T>(Strip(list.Items[i]), list.Headers[i]);
+                var entry = list.Frozen.Count > 0
+                    ? new CacheEntry<T>(list.Frozen[i], list.Items[i], list.Headers[i])
+                    : new CacheEntry<T>(Strip(list.Items[i]), list.Headers[i]);
                 seen.Add(entry.Key);
                 var old = Indexer.Upsert(entry);
                 if (old is null)
@@ -295,7 +297,7 @@ public sealed class SharedInformer<T> : ISharedInformer where T : class
         if (ev.Type == WatchEventType.Bookmark) return;
         lock (_handlersGate)
         {
-            var entry = new CacheEntry<T>(Strip(ev.Object!), ev.Header);
+            var entry = ev.Frozen is { } frozen ? new CacheEntry<T>(frozen, ev.Object, ev.Header) : new CacheEntry<T>(Strip(ev.Object!), ev.Header);
             if (ev.Type == WatchEventType.Deleted)
             {
                 var old = Indexer.Remove(entry.Key);
@@ -313,7 +315,7 @@ public sealed class SharedInformer<T> : ISharedInformer where T : class
     /// <summary>
     /// Drops metadata.managedFields from typed objects before caching: they are large and no controller
     /// reads them (Knative's informers drop them too), and an update that omits them leaves the server's as they
-    /// are. Dynamic objects are decoded without them (<see cref="CompactJson"/>).
+    /// are. Dynamic objects are frozen without them (<see cref="CompactJson.Freeze"/>).
     /// </summary>
     private static T Strip(T obj)
     {

@@ -37,12 +37,19 @@ public sealed record ObjectList<T>(IReadOnlyList<T> Items, string ResourceVersio
 {
     /// <summary>The headers of <see cref="Items"/>, same order.</summary>
     public IReadOnlyList<ObjectHeader> Headers { get; init; } = [];
+    /// <summary>For a client that decodes for a cache (<see cref="ResourceClient{T}.ForCache"/>) of dynamic objects: each
+    /// item's frozen JSON (<see cref="CompactJson.Freeze"/>), same order; otherwise empty.</summary>
+    internal IReadOnlyList<JsonElement> Frozen { get; init; } = [];
 }
 
 public enum WatchEventType { Added, Modified, Deleted, Bookmark }
 
 /// <summary>A watch event. <see cref="Object"/> is null for bookmarks; <see cref="Header"/> always carries the resourceVersion.</summary>
-public sealed record WatchEvent<T>(WatchEventType Type, T? Object, ObjectHeader Header);
+public sealed record WatchEvent<T>(WatchEventType Type, T? Object, ObjectHeader Header)
+{
+    /// <summary>As <see cref="ObjectList{T}.Frozen"/>, for the event's object.</summary>
+    internal JsonElement? Frozen { get; init; }
+}
 
 /// <summary>
 /// REST verbs of one resource. Typed by <see cref="JsonTypeInfo{T}"/>; the dynamic client is
@@ -66,10 +73,14 @@ public sealed class ResourceClient<T> where T : class
     /// <summary>Set on the client an informer decodes its cache with (<see cref="ForCache"/>).</summary>
     private bool _decodesForCache;
 
+    /// <summary>Dynamic objects decoded for a cache come with their frozen JSON.</summary>
+    private bool FreezesForCache => _decodesForCache && typeof(T) == typeof(JsonObject);
+
     /// <summary>
-    /// The same resource, decoding lists and watch events as an informer cache keeps them: strings shared through
-    /// <see cref="Cache.StringPool.Shared"/> (typed and dynamic objects) and, for dynamic objects,
-    /// <c>metadata.managedFields</c> dropped at decode time (typed informers drop them on insert).
+    /// The same resource, decoding lists and watch events as an informer cache keeps them: typed objects read their
+    /// strings through <see cref="Cache.StringPool.Shared"/>; dynamic objects come with their JSON frozen
+    /// (<see cref="CompactJson.Freeze"/>: compact, exact-size, without <c>metadata.managedFields</c>) for the cache to
+    /// hold instead of a node tree.
     /// </summary>
     internal ResourceClient<T> ForCache()
     {
@@ -118,18 +129,20 @@ public sealed class ResourceClient<T> where T : class
         }
         var items = new List<T>();
         var headers = new List<ObjectHeader>();
+        var frozen = FreezesForCache ? new List<JsonElement>() : null;
         if (root.TryGetProperty("items", out var arr) && arr.ValueKind == JsonValueKind.Array)
         {
             items.Capacity = arr.GetArrayLength();
             headers.Capacity = items.Capacity;
             foreach (var item in arr.EnumerateArray())
             {
-                var (obj, header) = Decode(item);
+                var (obj, header, f) = DecodeEntry(item);
                 items.Add(obj);
                 headers.Add(header);
+                if (f is { } e) frozen!.Add(e);
             }
         }
-        return new ObjectList<T>(items, rv, cont.Length == 0 ? null : cont) { Headers = headers };
+        return new ObjectList<T>(items, rv, cont.Length == 0 ? null : cont) { Headers = headers, Frozen = (IReadOnlyList<JsonElement>?)frozen ?? [] };
     }
 
     /// <summary>Every page, following continue tokens; the resourceVersion is the first page's.</summary>
@@ -140,14 +153,16 @@ public sealed class ResourceClient<T> where T : class
         if (page.Continue is null) return page;
         var items = new List<T>(page.Items);
         var headers = new List<ObjectHeader>(page.Headers);
+        var frozen = new List<JsonElement>(page.Frozen);
         var rv = page.ResourceVersion;
         while (page.Continue is not null)
         {
             page = await ListAsync(@namespace, options with { Continue = page.Continue, ResourceVersion = null }, ct).ConfigureAwait(false);
             items.AddRange(page.Items);
             headers.AddRange(page.Headers);
+            frozen.AddRange(page.Frozen);
         }
-        return new ObjectList<T>(items, rv, null) { Headers = headers };
+        return new ObjectList<T>(items, rv, null) { Headers = headers, Frozen = frozen };
     }
 
     /// <summary>
@@ -191,8 +206,8 @@ public sealed class ResourceClient<T> where T : class
             case "ADDED":
             case "MODIFIED":
             case "DELETED":
-                var (o, h) = Decode(obj);
-                return new WatchEvent<T>(type == "ADDED" ? WatchEventType.Added : type == "MODIFIED" ? WatchEventType.Modified : WatchEventType.Deleted, o, h);
+                var (o, h, frozen) = DecodeEntry(obj);
+                return new WatchEvent<T>(type == "ADDED" ? WatchEventType.Added : type == "MODIFIED" ? WatchEventType.Modified : WatchEventType.Deleted, o, h) { Frozen = frozen };
             case "BOOKMARK":
                 return new WatchEvent<T>(WatchEventType.Bookmark, null, ObjectHeader.From(obj));
             case "ERROR":
@@ -278,6 +293,20 @@ public sealed class ResourceClient<T> where T : class
         return JsonSerializer.Deserialize(bytes, TypeInfo) ?? throw new JsonException($"{req.Method} {req.Path}: empty answer");
     }
 
+    /// <summary>An object and its header from one JSON element (list items, watch events), with the frozen JSON a
+    /// cache keeps of a dynamic object when this client decodes for a cache.</summary>
+    private (T Object, ObjectHeader Header, JsonElement? Frozen) DecodeEntry(JsonElement element)
+    {
+        if (!FreezesForCache)
+        {
+            var (o, h) = Decode(element);
+            return (o, h, null);
+        }
+        var header = ObjectHeader.From(element);
+        var frozen = CompactJson.Freeze(element, Resource.ApiVersion, Resource.Kind, dropManagedFields: true);
+        return ((T)(object)JsonObject.Create(frozen)!, header, frozen);
+    }
+
     /// <summary>An object and its header from one JSON element (list items, watch events).</summary>
     internal (T Object, ObjectHeader Header) Decode(JsonElement element)
     {
@@ -286,9 +315,8 @@ public sealed class ResourceClient<T> where T : class
         if (typeof(T) == typeof(JsonObject))
         {
             header = ObjectHeader.From(element);
-            // Plain nodes, not a view of the document (which belongs to the caller and is disposed after decoding):
-            // a cached object that keeps a copy of its document costs about 1.7 times as much (CompactJson).
-            var node = CompactJson.ToObject(element, _decodesForCache ? Cache.StringPool.Shared : null, dropManagedFields: _decodesForCache);
+            // Clone: the element belongs to a pooled document that is disposed after decoding.
+            var node = JsonObject.Create(element.Clone())!;
             // Items of a list may omit kind/apiVersion; a dynamic object should still say what it is.
             if (!node.ContainsKey("kind"))
             {
