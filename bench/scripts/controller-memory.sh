@@ -165,6 +165,7 @@ for variant in $RESTARTS; do
     default)    CONTROLLER_ENV=() ;;
     gen0)       CONTROLLER_ENV=(DOTNET_GCgen0size=0x2000000) ;;   # a 32 MiB gen0 budget
     conserve)   CONTROLLER_ENV=(DOTNET_GCConserveMemory=5) ;;
+    noconcurrent) CONTROLLER_ENV=(DOTNET_gcConcurrent=0) ;;       # no background GC
     serving)    CONTROLLER_ENV=(); args=(--controllers service,configuration,revision,route,domainmapping) ;;
     autoscaler) CONTROLLER_ENV=(); args=(--controllers autoscaler) ;;
     networking) CONTROLLER_ENV=(); args=(--controllers ingress) ;;

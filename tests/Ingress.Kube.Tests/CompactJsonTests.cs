@@ -113,6 +113,24 @@ public sealed class CompactJsonTests : IAsyncLifetime
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(Deployment), first));
     }
 
+    [Fact]
+    public void Headers_read_through_a_pool_share_repeated_strings_and_keep_every_value()
+    {
+        var pool = new StringPool();
+        var a = ObjectHeader.From(Element(Deployment), pool);
+        var b = ObjectHeader.From(Element(Deployment.Replace("rev-1", "rev-2", StringComparison.Ordinal)), pool);
+        Assert.Same(a.Labels.Keys.First(k => k == "app"), b.Labels.Keys.First(k => k == "app"));
+        Assert.Same(a.Namespace, b.Namespace);
+        Assert.Same(a.OwnerReferences[0].Kind, b.OwnerReferences[0].Kind);
+        Assert.Equal("rev-2", b.Labels["app"]);
+        Assert.Equal("rev-2-deployment", b.Name);
+        // The same values as without a pool.
+        var plain = ObjectHeader.From(Element(Deployment));
+        Assert.Equal(plain.Labels, a.Labels);
+        Assert.Equal(plain.OwnerReferences, a.OwnerReferences);
+        Assert.Equal((plain.Key, plain.Generation, plain.Uid), (a.Key, a.Generation, a.Uid));
+    }
+
     private static CacheEntry<JsonObject> NewFrozenEntry(JsonElement frozen) => new(frozen, null, ObjectHeader.From(frozen));
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
@@ -185,6 +203,11 @@ public sealed class CompactJsonTests : IAsyncLifetime
         Assert.True(informer.Indexer.Get("default/two")!.IsFrozen);
         Assert.Equal("web", watched["metadata"]!["labels"]!["tier"]!.GetValue<string>());
         Assert.Equal(["default/one", "default/two"], informer.Indexer.ByIndex(Indexer<JsonObject>.LabelIndex, "tier=web").Select(e => e.Key).Order());
+        // Their headers share the strings that repeat (label keys and values, namespace).
+        var (h1, h2) = (informer.Indexer.Get("default/one")!.Header, informer.Indexer.Get("default/two")!.Header);
+        Assert.Same(h1.Labels["tier"], h2.Labels["tier"]);
+        Assert.Same(h1.Labels.Keys.First(k => k == "tier"), h2.Labels.Keys.First(k => k == "tier"));
+        Assert.Same(h1.Namespace, h2.Namespace);
 
         // A read outside the cache returns the object as the server has it.
         var read = (await _client.Dynamic(Objects.Widgets).ListAllAsync("default")).Items.Single(o => (string?)o["metadata"]!["name"] == "one");

@@ -31,7 +31,14 @@ public sealed class ObjectHeader
 
     public bool IsBeingDeleted => DeletionTimestamp is not null;
 
-    public static ObjectHeader From(JsonElement obj)
+    public static ObjectHeader From(JsonElement obj) => From(obj, null);
+
+    /// <summary>
+    /// As <see cref="From(JsonElement)"/>, reading the strings that repeat across objects (label keys and values,
+    /// namespace, owners' apiVersion and kind) through <paramref name="pool"/>: an informer cache keeps one header per
+    /// object, and without the pool each would hold its own copy of, say, every Revision's label keys.
+    /// </summary>
+    public static ObjectHeader From(JsonElement obj, Cache.StringPool? pool)
     {
         if (obj.ValueKind != JsonValueKind.Object || !obj.TryGetProperty("metadata", out var m) || m.ValueKind != JsonValueKind.Object)
         {
@@ -43,7 +50,7 @@ public sealed class ObjectHeader
             labels = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var p in l.EnumerateObject())
             {
-                labels[p.Name] = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.ToString();
+                labels[Pooled(p.Name)] = Pooled(p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.ToString());
             }
         }
         List<OwnerReference>? owners = null;
@@ -52,7 +59,7 @@ public sealed class ObjectHeader
             owners = [];
             foreach (var r in o.EnumerateArray())
             {
-                owners.Add(new OwnerReference(Str(r, "apiVersion") ?? "", Str(r, "kind") ?? "", Str(r, "name") ?? "", Str(r, "uid") ?? "",
+                owners.Add(new OwnerReference(Pooled(Str(r, "apiVersion") ?? ""), Pooled(Str(r, "kind") ?? ""), Str(r, "name") ?? "", Str(r, "uid") ?? "",
                     r.TryGetProperty("controller", out var c) && c.ValueKind == JsonValueKind.True));
             }
         }
@@ -68,7 +75,7 @@ public sealed class ObjectHeader
         return new ObjectHeader
         {
             Name = Str(m, "name") ?? "",
-            Namespace = NullIfEmpty(Str(m, "namespace")),
+            Namespace = NullIfEmpty(Str(m, "namespace")) is { } ns ? Pooled(ns) : null,
             Uid = Str(m, "uid"),
             ResourceVersion = Str(m, "resourceVersion"),
             Generation = m.TryGetProperty("generation", out var g) && g.ValueKind == JsonValueKind.Number ? g.GetInt64() : 0,
@@ -77,6 +84,8 @@ public sealed class ObjectHeader
             OwnerReferences = owners ?? (IReadOnlyList<OwnerReference>)[],
             Finalizers = finalizers ?? (IReadOnlyList<string>)[],
         };
+
+        string Pooled(string value) => pool is not null && value.Length <= Cache.StringPool.MaxLength ? pool.Get(value) : value;
     }
 
     /// <summary>

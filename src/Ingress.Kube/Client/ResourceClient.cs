@@ -302,7 +302,7 @@ public sealed class ResourceClient<T> where T : class
             var (o, h) = Decode(element);
             return (o, h, null);
         }
-        var header = ObjectHeader.From(element);
+        var header = ObjectHeader.From(element, Cache.StringPool.Shared);
         var frozen = CompactJson.Freeze(element, Resource.ApiVersion, Resource.Kind, dropManagedFields: true);
         return ((T)(object)JsonObject.Create(frozen)!, header, frozen);
     }
