@@ -19,8 +19,14 @@ public sealed class InformerOptions
     public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromMilliseconds(800);
     /// <summary>Cap of that delay. Default 30 s, client-go's reflector backoff.</summary>
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
-    /// <summary>Items per list page. Default 500, as kubectl and client-go.</summary>
-    public int PageSize { get; init; } = 500;
+    /// <summary>
+    /// Items per list page. Default 100, where kubectl and client-go use 500: a page is read and parsed as one
+    /// document in buffers rented from the shared array pool, which keeps them after the list (a Deployment of a Knative
+    /// Revision is about 4.4 KB of JSON: 500 are a 2.2 MB page). Measured with 200 Services: 5 MiB of 0.5–2 MiB buffers
+    /// stayed in the pool after the controller's first lists. Pages of 100 keep each page under about 0.5 MB, for a few
+    /// more requests per relist.
+    /// </summary>
+    public int PageSize { get; init; } = 100;
     /// <summary>
     /// Shortest server-side watch timeout; each watch asks for a random value between this and twice it.
     /// Default 5 min, client-go's: watches are spread out so a restart does not make them all reconnect at once.
