@@ -9,6 +9,7 @@
 #                   whose queues never empty (a reconcile that re-enqueues itself) is measured when it runs out
 #   RESTARTS        which restarts on the reconciled state to measure (default "default gen0 conserve serving autoscaler")
 #   KEEP_WORK=1     keep the work directory (logs, memory reports) for inspection
+#   INGRESS_EXECUTABLE  run this `ingress` executable (e.g. a trimmed self-contained publish) instead of building
 # Target (issue #10): <= 150 MiB RSS with 1,000 Services.
 #
 # Each phase also asks the controller for a memory report (INGRESS_MEMORY_REPORT + SIGUSR1: GC heap before and
@@ -28,9 +29,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "== building (Release)"
-dotnet build "$REPO/src/Ingress.Cli" -c Release -v q -nologo >/dev/null
-INGRESS=("dotnet" "$REPO/src/Ingress.Cli/bin/Release/net10.0/ingress.dll")
+if [ -n "${INGRESS_EXECUTABLE:-}" ]; then
+  # e.g. the trimmed, ReadyToRun, self-contained publish the images ship (docs/perf/cluster.md)
+  INGRESS=("$INGRESS_EXECUTABLE")
+else
+  echo "== building (Release)"
+  dotnet build "$REPO/src/Ingress.Cli" -c Release -v q -nologo >/dev/null
+  INGRESS=("dotnet" "$REPO/src/Ingress.Cli/bin/Release/net10.0/ingress.dll")
+fi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 status_kib() { awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/status"; }
@@ -178,7 +184,7 @@ for variant in $RESTARTS; do
 done
 
 echo
-echo "services: $N; runtime $(dotnet --list-runtimes | awk '/NETCore/ {v=$2} END {print v}'); all figures MiB"
+echo "services: $N; ${INGRESS[*]}; all figures MiB"
 echo "| phase | RSS | peak RSS | GC heap before / after full GC | RSS after full GC | queues |"
 echo "|---|---|---|---|---|---|"
 cut -f1 "$WORK/rows"
