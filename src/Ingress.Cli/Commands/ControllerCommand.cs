@@ -128,10 +128,17 @@ public static class ControllerCommand
             context.Cancel = true;
             _ = Task.Run(() =>
             {
-                var report = Ingress.Kube.Diagnostics.MemoryReport.Collect(host.Informers.Informers);
-                var tmp = path + ".tmp";
-                File.WriteAllText(tmp, report.ToJson());
-                File.Move(tmp, path, overwrite: true);
+                try
+                {
+                    var report = Ingress.Kube.Diagnostics.MemoryReport.Collect(host.Informers.Informers);
+                    var tmp = path + ".tmp";
+                    File.WriteAllText(tmp, report.ToJson());
+                    File.Move(tmp, path, overwrite: true); // whole reports only: readers poll for the file
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    Console.Error.WriteLine($"memory report: cannot write {path}: {ex.Message}");
+                }
             });
         });
     }
