@@ -97,9 +97,13 @@ start_controller() {
 finish_controller() {
   local label="$1" rss hwm
   rss=$(status_kib "$CONTROLLER_PID" VmRSS); hwm=$(status_kib "$CONTROLLER_PID" VmHWM)
+  # A build without the memory report dies of SIGUSR1: the figures above are read already, the report is absent.
   kill -USR1 "$CONTROLLER_PID"
-  for _ in $(seq 1 300); do [ -s "$WORK/$label-report.json" ] && break; sleep 0.2; done
-  kill "$CONTROLLER_PID"; wait "$CONTROLLER_PID" 2>/dev/null || true
+  for _ in $(seq 1 300); do
+    { [ -s "$WORK/$label-report.json" ] || ! kill -0 "$CONTROLLER_PID" 2>/dev/null; } && break
+    sleep 0.2
+  done
+  kill "$CONTROLLER_PID" 2>/dev/null || true; wait "$CONTROLLER_PID" 2>/dev/null || true
   python3 - "$label" "$rss" "$hwm" "$SETTLED" "$WORK/$label-report.json" >>"$WORK/rows" <<'PY'
 import json, sys
 label, rss, hwm, settled, path = sys.argv[1:6]
