@@ -2,7 +2,9 @@
 # Issue #9's fourth figure: throughput through the local gateway and queue-proxy to a warm revision, against one
 # nginx reverse-proxy hop in front of the same app, measured in the same run.
 # Usage: bench/scripts/local-gateway-bench.sh [seconds-per-run] [rounds]   (defaults 10 and 3)
-# Topology (all on loopback): `ingress up` (Release build) runs helloworld-go (the built-in sample, minScale 1);
+# Topology (all on loopback): `ingress up` (Release build) runs helloworld-go (the built-in sample, minScale 1,
+#   target-burst-capacity 0 so that the ServerlessService leaves the activator out of the path once the pod is up, as
+#   Knative does; LOCAL_BENCH_TBC=200 (Knative's default) keeps the activator in: gateway -> activator -> queue-proxy);
 #   ours:      wrk -> local gateway :HTTP_PORT (Host: helloworld-go.default.example.com) -> queue-proxy -> app
 #   reference: wrk -> nginx reverse proxy (keepalive upstream, 2 workers) -> the same app's pod address and port
 # Both paths end at the same app instance; rounds are interleaved and the median of per-round ratios is reported.
@@ -46,6 +48,11 @@ start_up() {
   for _ in $(seq 1 600); do [ -f "$KUBECONFIG" ] && kubectl get ns default >/dev/null 2>&1 && break; sleep 0.2; done
   apply_service
   kubectl wait --for=condition=Ready ksvc/helloworld-go --timeout=180s >/dev/null
+  # The activator leaves the path once the ServerlessService is in Serve mode (with target-burst-capacity 0).
+  if [[ "${LOCAL_BENCH_TBC:-0}" == 0 ]]; then
+    for _ in $(seq 1 300); do [[ "$(kubectl get sks helloworld-go-00001 -o jsonpath='{.spec.mode}')" == Serve ]] && break; sleep 0.2; done
+  fi
+  echo "$name: ServerlessService mode $(kubectl get sks helloworld-go-00001 -o jsonpath='{.spec.mode}')"
   printf -v "UP_PID_$name" '%s' "$pid"   # run_ingress execs, so the subshell's pid is the process
   printf -v "HTTP_PORT_$name" '%s' "$http"
   printf -v "POD_IP_$name" '%s' "$(kubectl get pods -l serving.knative.dev/service=helloworld-go -o jsonpath='{.items[0].status.podIP}')"
@@ -60,7 +67,7 @@ metadata: {name: helloworld-go, namespace: default}
 spec:
   template:
     metadata:
-      annotations: {autoscaling.knative.dev/min-scale: "1", autoscaling.knative.dev/max-scale: "1"}
+      annotations: {autoscaling.knative.dev/min-scale: "1", autoscaling.knative.dev/max-scale: "1", autoscaling.knative.dev/target-burst-capacity: "${LOCAL_BENCH_TBC:-0}"}
     spec:
       containers:
       - image: gcr.io/knative-samples/helloworld-go
@@ -109,9 +116,14 @@ for r in $(seq 1 "$ROUNDS"); do
   # The app's share of the `ingress up` process during a run that only the app serves (nginx in front).
   read -r _ app_cpu < <(measure "$UP_PID_new" "http://127.0.0.1:$NGINX_PORT/")
   # Connections from the gateway to the queue-proxy, sampled in the middle of our run.
+  # With a baseline, even rounds measure it first (A B B A ...), so neither build always runs first.
+  if [[ -n "${LOCAL_BENCH_BASELINE:-}" && $((r % 2)) == 0 ]]; then
+    read -r base base_cpu < <(measure "$UP_PID_base" -H "Host: $HOST" "http://127.0.0.1:$HTTP_PORT_base/")
+  fi
   (sleep "$((DURATION / 2))"; ss -Htn state established dst "$POD_IP:$QP_PORT" | wc -l >"$WORK/conn-est"; ss -Htn state time-wait dst "$POD_IP:$QP_PORT" | wc -l >"$WORK/conn-tw") &
+  sampler=$!
   read -r ours up_cpu < <(measure "$UP_PID_new" -H "Host: $HOST" "http://127.0.0.1:$HTTP_PORT/")
-  wait
+  wait "$sampler"
   ratio=$(awk -v a="$ours" -v b="$ref" 'BEGIN { printf "%.3f", a/b }')
   hops=$(awk -v a="$up_cpu" -v b="$app_cpu" 'BEGIN { printf "%.1f", a-b }')
   echo "round $r: nginx-proxy $ref req/s (nginx CPU $ref_cpu us/req), gateway+queue-proxy $ours req/s, ratio $ratio;" \
@@ -119,7 +131,7 @@ for r in $(seq 1 "$ROUNDS"); do
     "gateway->queue-proxy connections: $(cat "$WORK/conn-est") established, $(cat "$WORK/conn-tw") in TIME-WAIT"
   echo "$ratio" >>"$WORK/ratios"; echo "$hops $ref_cpu" >>"$WORK/cpu"
   if [[ -n "${LOCAL_BENCH_BASELINE:-}" ]]; then
-    read -r base base_cpu < <(measure "$UP_PID_base" -H "Host: $HOST" "http://127.0.0.1:$HTTP_PORT_base/")
+    [[ $((r % 2)) == 1 ]] && read -r base base_cpu < <(measure "$UP_PID_base" -H "Host: $HOST" "http://127.0.0.1:$HTTP_PORT_base/")
     echo "round $r: baseline gateway+queue-proxy $base req/s (ratio to nginx $(awk -v a="$base" -v b="$ref" 'BEGIN { printf "%.3f", a/b }')), its ingress-up CPU $base_cpu us/req; this build / baseline: req/s $(awk -v a="$ours" -v b="$base" 'BEGIN { printf "%.3f", a/b }'), CPU $(awk -v a="$up_cpu" -v b="$base_cpu" 'BEGIN { printf "%.3f", a/b }')"
     awk -v a="$up_cpu" -v b="$base_cpu" -v x="$ours" -v y="$base" 'BEGIN { printf "%.4f %.4f\n", a/b, x/y }' >>"$WORK/base"
   fi

@@ -133,7 +133,10 @@ echo "== throughput: wrk -t2 -c50 -d${DURATION}s per target, ${ROUNDS} interleav
 for port in 18081 28012 38012 ${BASE:+28112 38112}; do wrk -t2 -c50 -d10s -H "Host: $HOST" "http://127.0.0.1:$port/" >/dev/null; done
 declare -A RPS_R CPU_R
 for round in $(seq 1 "$ROUNDS"); do
-for i in $(seq 0 $((TARGET_COUNT - 1))); do
+ORDER="$(seq 0 $((TARGET_COUNT - 1)))"
+# With a baseline, even rounds measure it before this build (A B B A ...), so neither side always goes first.
+[[ -n "$BASE" && $((round % 2)) == 0 ]] && ORDER="0 1 4 5 2 3"
+for i in $ORDER; do
   name="${NAMES[$i]}"; port="${PORTS[$i]}"; pids="${PROXY_PIDS[$i]}"
   before=0; [[ -n "$pids" ]] && before=$(cpu_ticks $pids)
   out="$(wrk -t2 -c50 -d"${DURATION}s" -H "Host: $HOST" "http://127.0.0.1:$port/")"
