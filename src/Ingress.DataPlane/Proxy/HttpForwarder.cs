@@ -208,7 +208,8 @@ public sealed partial class HttpForwarder : IDisposable
             foreach (var (name, value) in set)
             {
                 if (IsAddedByForwarder(name)) message.Headers.Remove(name);
-                message.Headers.TryAddWithoutValidation(name, value);
+                // A content header (Content-Type ...) belongs to the body's headers.
+                if (!message.Headers.TryAddWithoutValidation(name, value)) content?.Headers.TryAddWithoutValidation(name, value);
             }
         return (message, content);
     }
