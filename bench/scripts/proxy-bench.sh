@@ -10,7 +10,9 @@
 # The machine is shared and noisy: every phase runs ROUNDS interleaved rounds (all targets in each round) and reports
 # the median over rounds of the ratio measured within a round.
 # Environment: PROXY_BENCH_PHASES (subset of "throughput latency startup"), PROXY_BENCH_ROUNDS (default 3),
-#   PROXY_BENCH_BASELINE_INGRESS (another `ingress` executable whose start is measured interleaved with this one),
+#   PROXY_BENCH_BASELINE_INGRESS (another `ingress` executable, e.g. a publish of an older commit: its queue-proxy
+#   (:28112) and activator (:38112) run beside this build's and are measured in the same rounds, interleaved, in the
+#   throughput phase; its start is measured interleaved with this one's in the startup phase),
 #   PROXY_BENCH_INGRESS (run this published `ingress` instead of publishing the work tree's).
 set -euo pipefail
 DURATION="${1:-10}"
@@ -31,8 +33,8 @@ NGINX="$(command -v nginx)"
 
 echo "== building (Release)"
 # ReadyToRun publish: precompiled code instead of JIT at start (the startup figure depends on it); the plain
-# build output is measured too, for comparison.
-dotnet build "$REPO/src/Ingress.Cli" -c Release -v q -nologo >/dev/null
+# build output is measured too, for comparison (startup phase only).
+[[ " $PHASES " == *" startup "* ]] && dotnet build "$REPO/src/Ingress.Cli" -c Release -v q -nologo >/dev/null
 INGRESS_JIT="$REPO/src/Ingress.Cli/bin/Release/net10.0/ingress"
 if [[ -n "${PROXY_BENCH_INGRESS:-}" ]]; then
   INGRESS="$PROXY_BENCH_INGRESS"   # an already published executable (e.g. another commit's, for before/after)
@@ -97,8 +99,17 @@ QP_ENV=(REVISION_TIMEOUT_SECONDS=300 USER_PORT=18080 QUEUE_SERVING_PORT=28012 QU
 env "${QP_ENV[@]}" "$INGRESS" queue-proxy > "$WORK/queue-proxy.log" 2>&1 & QP_PID=$!; PIDS+=($QP_PID)
 "$INGRESS" activator --port 38012 --h2c-port 38013 --revision default/bench=127.0.0.1:28012 \
   --autoscaler-url ws://127.0.0.1:1 --pod-name bench-activator > "$WORK/activator.log" 2>&1 & ACT_PID=$!; PIDS+=($ACT_PID)
+BASE="${PROXY_BENCH_BASELINE_INGRESS:-}"
+if [[ -n "$BASE" ]]; then
+  BASE_QP_ENV=(REVISION_TIMEOUT_SECONDS=300 USER_PORT=18080 QUEUE_SERVING_PORT=28112 QUEUE_SERVING_H2C_PORT=28113
+               QUEUE_ADMIN_PORT=28122 QUEUE_METRICS_PORT=29190 QUEUE_USER_METRICS_PORT=29191 SERVING_POD=bench-pod
+               SERVING_NAMESPACE=default SERVING_REVISION=bench QUEUE_DRAIN_QUIET_PERIOD_SECONDS=0 CONTAINER_CONCURRENCY=0)
+  env "${BASE_QP_ENV[@]}" "$BASE" queue-proxy > "$WORK/base-queue-proxy.log" 2>&1 & BASE_QP_PID=$!; PIDS+=($BASE_QP_PID)
+  "$BASE" activator --port 38112 --h2c-port 38113 --revision default/bench=127.0.0.1:28112 \
+    --autoscaler-url ws://127.0.0.1:1 --pod-name bench-activator > "$WORK/base-activator.log" 2>&1 & BASE_ACT_PID=$!; PIDS+=($BASE_ACT_PID)
+fi
 HOST="bench.default.svc.cluster.local"
-for url in http://127.0.0.1:18080/ http://127.0.0.1:18081/ http://127.0.0.1:28012/ http://127.0.0.1:38012/; do
+for url in http://127.0.0.1:18080/ http://127.0.0.1:18081/ http://127.0.0.1:28012/ http://127.0.0.1:38012/ ${BASE:+http://127.0.0.1:28112/ http://127.0.0.1:38112/}; do
   for _ in $(seq 1 300); do curl -sf -H "Host: $HOST" "$url" >/dev/null && break; sleep 0.1; done
 done
 
@@ -107,6 +118,11 @@ NGINX_PROXY_WORKERS="$(pgrep -P "$(cat "$WORK/nginx-proxy/nginx.pid")" | tr '\n'
 NAMES=(direct nginx-proxy queue-proxy activator+queue-proxy)
 PORTS=(18080 18081 28012 38012)
 PROXY_PIDS=("" "$NGINX_PROXY_WORKERS" "$QP_PID" "$ACT_PID $QP_PID")
+if [[ -n "$BASE" ]]; then
+  NAMES+=(base-queue-proxy base-activator+queue-proxy); PORTS+=(28112 38112)
+  PROXY_PIDS+=("$BASE_QP_PID" "$BASE_ACT_PID $BASE_QP_PID")
+fi
+TARGET_COUNT=${#NAMES[@]}
 # CPU time (user + system) the proxy processes spent, in clock ticks: a figure that is far less sensitive than
 # req/s to the other engineers' builds sharing the 2 cores.
 cpu_ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat"))); done; echo "$t"; }
@@ -114,10 +130,13 @@ declare -A RPS CPU
 if [[ " $PHASES " == *" throughput "* ]]; then
 echo "== throughput: wrk -t2 -c50 -d${DURATION}s per target, ${ROUNDS} interleaved rounds; CPU of the proxy processes per request"
 # Warm-up first (JIT tiers, pools): on a loaded machine tier-up takes seconds, so 10 s per .NET target.
-for port in 18081 28012 38012; do wrk -t2 -c50 -d10s -H "Host: $HOST" "http://127.0.0.1:$port/" >/dev/null; done
+for port in 18081 28012 38012 ${BASE:+28112 38112}; do wrk -t2 -c50 -d10s -H "Host: $HOST" "http://127.0.0.1:$port/" >/dev/null; done
 declare -A RPS_R CPU_R
 for round in $(seq 1 "$ROUNDS"); do
-for i in 0 1 2 3; do
+ORDER="$(seq 0 $((TARGET_COUNT - 1)))"
+# With a baseline, even rounds measure it before this build (A B B A ...), so neither side always goes first.
+[[ -n "$BASE" && $((round % 2)) == 0 ]] && ORDER="0 1 4 5 2 3"
+for i in $ORDER; do
   name="${NAMES[$i]}"; port="${PORTS[$i]}"; pids="${PROXY_PIDS[$i]}"
   before=0; [[ -n "$pids" ]] && before=$(cpu_ticks $pids)
   out="$(wrk -t2 -c50 -d"${DURATION}s" -H "Host: $HOST" "http://127.0.0.1:$port/")"
@@ -138,6 +157,17 @@ echo "median over rounds: queue-proxy/nginx-proxy=$(ratio_median queue-proxy ngi
   "nginx-proxy/direct=$(ratio_median nginx-proxy direct)"
 echo "median CPU per request (us): nginx-proxy=$(cpu_median nginx-proxy) queue-proxy=$(cpu_median queue-proxy)" \
   "activator+queue-proxy=$(cpu_median activator+queue-proxy)"
+cpu_ratio_median() { for r in $(seq 1 "$ROUNDS"); do awk -v x="${CPU_R[$1,$r]}" -v y="${CPU_R[$2,$r]}" 'BEGIN {print x/y}'; done | median; }
+echo "median over rounds, CPU per request vs nginx-proxy: queue-proxy=$(cpu_ratio_median queue-proxy nginx-proxy)" \
+  "activator+queue-proxy=$(cpu_ratio_median activator+queue-proxy nginx-proxy)"
+if [[ -n "$BASE" ]]; then
+  echo "baseline (same rounds): median CPU per request (us) queue-proxy=$(cpu_median base-queue-proxy)" \
+    "activator+queue-proxy=$(cpu_median base-activator+queue-proxy);" \
+    "req/s vs nginx-proxy queue-proxy=$(ratio_median base-queue-proxy nginx-proxy) activator+qp=$(ratio_median base-activator+queue-proxy nginx-proxy)"
+  echo "this build / baseline, median of per-round ratios: CPU per request queue-proxy=$(cpu_ratio_median queue-proxy base-queue-proxy)" \
+    "activator+queue-proxy=$(cpu_ratio_median activator+queue-proxy base-activator+queue-proxy);" \
+    "req/s queue-proxy=$(ratio_median queue-proxy base-queue-proxy) activator+qp=$(ratio_median activator+queue-proxy base-activator+queue-proxy)"
+fi
 fi
 
 if [[ " $PHASES " == *" latency "* ]]; then

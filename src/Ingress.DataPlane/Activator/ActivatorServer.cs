@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Net;
 using Ingress.DataPlane.Hosting;
+using Ingress.DataPlane.Metrics;
 using Ingress.DataPlane.Probes;
 using Ingress.DataPlane.Proxy;
 using Microsoft.AspNetCore.Http;
@@ -200,7 +201,7 @@ public sealed partial class ActivatorServer : IAsyncDisposable
         {
             Reporter.RequestOut(backend.Key);
             var status = error == ProxyError.None || response.HasStarted ? response.StatusCode : error.StatusCode();
-            _requestCount.Add(1, new KeyValuePair<string, object?>("revision_name", backend.Key.Name), new KeyValuePair<string, object?>("response_code", status));
+            _requestCount.Add(1, new KeyValuePair<string, object?>("revision_name", backend.Key.Name), new KeyValuePair<string, object?>("response_code", StatusCodeTags.Boxed(status)));
             _requestLatencies.Record(Stopwatch.GetElapsedTime(start).TotalMilliseconds, new KeyValuePair<string, object?>("revision_name", backend.Key.Name));
         }
     }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Ingress.Api.Core.V1;
 using Ingress.Kube.Cache;
 
@@ -42,8 +43,16 @@ public interface IDestinationResolver
 /// </summary>
 public sealed class KubeDestinationResolver : IDestinationResolver
 {
+    /// <summary>Bound on cached answers: far above the destinations of the routes of a local cluster.</summary>
+    private const int MaxCachedAnswers = 4096;
+
     private readonly Lister<Service> _services;
     private readonly Lister<Endpoints> _endpoints;
+    /// <summary>Answers by (host, port; -1 without port), replaced whole by every Service or Endpoints event. Why: the
+    /// gateway resolves on every request, and resolving splits the host, reads two caches and builds the address
+    /// list again. The informer updates its store before it delivers the event, so an answer computed from the old
+    /// store can only land in a dictionary that the event then drops.</summary>
+    private volatile ConcurrentDictionary<(string Host, int Port), ResolvedDestination> _answers = new();
 
     public KubeDestinationResolver(SharedInformer<Service> services, SharedInformer<Endpoints> endpoints)
     {
@@ -57,9 +66,23 @@ public sealed class KubeDestinationResolver : IDestinationResolver
 
     public event Action? Changed;
 
-    private void Raise() => Changed?.Invoke();
+    private void Raise()
+    {
+        _answers = new ConcurrentDictionary<(string Host, int Port), ResolvedDestination>();
+        Changed?.Invoke();
+    }
 
     public ResolvedDestination Resolve(string host, int? port)
+    {
+        var answers = _answers;
+        var key = (host, port ?? -1);
+        if (answers.TryGetValue(key, out var answer)) return answer;
+        answer = ResolveFromCaches(host, port);
+        if (answers.Count < MaxCachedAnswers) answers.TryAdd(key, answer);
+        return answer;
+    }
+
+    private ResolvedDestination ResolveFromCaches(string host, int? port)
     {
         // An ExternalName Service that names another in-cluster Service is followed, as Istio does: Knative's
         // Route placeholder (`<route>.<ns>.svc`) names knative-local-gateway, which DomainMappings route through.

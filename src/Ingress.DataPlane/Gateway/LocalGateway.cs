@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Net;
 using Ingress.Api.Istio.Networking.V1Beta1;
 using Ingress.DataPlane.Hosting;
+using Ingress.DataPlane.Metrics;
 using Ingress.DataPlane.Proxy;
 using Ingress.Kube.Cache;
 using Microsoft.AspNetCore.Http;
@@ -184,7 +185,7 @@ public sealed partial class LocalGateway : IAsyncDisposable
         }
         finally
         {
-            _requestCount.Add(1, new KeyValuePair<string, object?>("gateway", gateway), new KeyValuePair<string, object?>("response_code", status == 0 ? context.Response.StatusCode : status));
+            _requestCount.Add(1, new KeyValuePair<string, object?>("gateway", gateway), new KeyValuePair<string, object?>("response_code", StatusCodeTags.Boxed(status == 0 ? context.Response.StatusCode : status)));
         }
     }
 
@@ -193,8 +194,7 @@ public sealed partial class LocalGateway : IAsyncDisposable
         var request = context.Request;
         var headers = request.Headers;
         var route = _tables.GetValueOrDefault(gateway)?.Match(new GatewayRequest(
-            request.Host.Value ?? "", request.PathBase.Add(request.Path).Value ?? "/", request.Method,
-            name => headers.TryGetValue(name, out var v) ? v.ToString() : null));
+            request.Host.Value ?? "", request.PathBase.Add(request.Path).Value ?? "/", request.Method, headers));
         if (route is null)
         {
             context.Response.StatusCode = StatusCodes.Status404NotFound; // Envoy: no route, empty body

@@ -187,12 +187,38 @@ internal sealed class CompiledMatch
 }
 
 /// <summary>What the matcher looks at: host with the port stripped, path without the query, method, headers.</summary>
-public readonly struct GatewayRequest(string host, string path, string method, Func<string, string?> header)
+public readonly struct GatewayRequest
 {
-    public string Host { get; } = StripPort(host);
-    public string Path { get; } = path;
-    public string Method { get; } = method;
-    public string? Header(string name) => header(name);
+    private readonly Func<string, string?>? _header;
+    private readonly Microsoft.AspNetCore.Http.IHeaderDictionary? _headers;
+
+    public GatewayRequest(string host, string path, string method, Func<string, string?> header)
+    {
+        Host = StripPort(host);
+        Path = path;
+        Method = method;
+        _header = header;
+    }
+
+    /// <summary>Headers read from the request itself: no delegate (and no closure) per request.</summary>
+    public GatewayRequest(string host, string path, string method, Microsoft.AspNetCore.Http.IHeaderDictionary headers)
+    {
+        Host = StripPort(host);
+        Path = path;
+        Method = method;
+        _headers = headers;
+    }
+
+    public string Host { get; }
+    public string Path { get; }
+    public string Method { get; }
+
+    /// <summary>The header's value (several values joined by commas), or null when absent.</summary>
+    public string? Header(string name)
+    {
+        if (_headers is not null) return _headers.TryGetValue(name, out var value) ? value.ToString() : null;
+        return _header?.Invoke(name);
+    }
 
     /// <summary>Istio matches authority and hosts without the port (<c>host</c> and <c>host:port</c> are the same virtual host).</summary>
     public static string StripPort(string authority)
@@ -220,12 +246,22 @@ public sealed class RouteTable
     public const string Mesh = "mesh";
 
     private readonly IReadOnlyList<VirtualHost> _hosts;
+    /// <summary>Exact (non-wildcard) virtual hosts by name, case-insensitive: exact hosts win over wildcards, so a hit
+    /// here is the answer and the linear scan is left for wildcards (one dictionary probe per request instead of a
+    /// comparison per host of every VirtualService).</summary>
+    private readonly Dictionary<string, VirtualHost> _exactHosts;
+    /// <summary>Wildcard virtual hosts in match order (longest first, <c>*</c> last).</summary>
+    private readonly VirtualHost[] _wildcardHosts;
 
     private RouteTable(string gateway, IReadOnlyList<VirtualHost> hosts, IReadOnlyList<string> errors)
     {
         Gateway = gateway;
         _hosts = hosts;
         Errors = errors;
+        _exactHosts = new Dictionary<string, VirtualHost>(StringComparer.OrdinalIgnoreCase);
+        foreach (var host in hosts)
+            if (!host.IsWildcard) _exactHosts.TryAdd(host.Name, host);
+        _wildcardHosts = hosts.Where(h => h.IsWildcard).ToArray();
     }
 
     public static RouteTable Empty(string gateway) => new(gateway, [], []);
@@ -292,18 +328,21 @@ public sealed class RouteTable
     /// <summary>The winning route, or null (Envoy answers 404).</summary>
     public CompiledRoute? Match(in GatewayRequest request)
     {
-        foreach (var vh in _hosts)
+        if (_exactHosts.TryGetValue(request.Host, out var exact)) return MatchRoute(exact, request);
+        foreach (var vh in _wildcardHosts)
+            if (vh.Matches(request.Host)) return MatchRoute(vh, request);
+        return null;
+    }
+
+    /// <summary>Envoy picks exactly one virtual host; no matching route in it means 404.</summary>
+    private static CompiledRoute? MatchRoute(VirtualHost vh, in GatewayRequest request)
+    {
+        foreach (var route in vh.Routes)
         {
-            if (!vh.Matches(request.Host)) continue;
-            foreach (var route in vh.Routes)
-            {
-                if (route.Matches.Count == 0) return route;
-                var matchGateway = route.MatchGateway;
-                foreach (var m in route.Matches)
-                    if (m.IsMatch(request, matchGateway)) return route;
-            }
-            // Envoy picks exactly one virtual host; no route in it means 404.
-            return null;
+            if (route.Matches.Count == 0) return route;
+            var matchGateway = route.MatchGateway;
+            foreach (var m in route.Matches)
+                if (m.IsMatch(request, matchGateway)) return route;
         }
         return null;
     }

@@ -53,7 +53,17 @@ public sealed class PrometheusExporter : IDisposable
         public readonly bool IsHistogram = instrument.GetType().Name.StartsWith("Histogram", StringComparison.Ordinal);
         public readonly bool IsObservable = instrument.IsObservable;
         public readonly ConcurrentDictionary<TagSet, (string Key, Series Series)> Series = new();
+        /// <summary>The series of the last measurement. Our instruments' tag values come from static tables (status
+        /// texts), so consecutive measurements usually carry the very same strings: comparing references is much
+        /// cheaper than hashing the tag set into <see cref="Series"/>.</summary>
+        public LastSeries? Last;
     }
+
+    private sealed record LastSeries(TagSet Tags, Series Series);
+
+    private static bool SameReferences(in TagSet a, in TagSet b) =>
+        ReferenceEquals(a.K0, b.K0) && ReferenceEquals(a.V0, b.V0) && ReferenceEquals(a.K1, b.K1) && ReferenceEquals(a.V1, b.V1)
+        && ReferenceEquals(a.K2, b.K2) && ReferenceEquals(a.V2, b.V2);
 
     public PrometheusExporter(Meter meter, string prefix, IReadOnlyList<KeyValuePair<string, string>> constantLabels)
     {
@@ -96,9 +106,16 @@ public sealed class PrometheusExporter : IDisposable
     {
         // More than three tags does not happen with our instruments; they would share the first three's series.
         var set = ToTagSet(tags);
-        if (!state.Series.TryGetValue(set, out var entry))
-            entry = state.Series.GetOrAdd(set, (Key(tags), new Series(state.IsHistogram)));
-        var series = entry.Series;
+        Series series;
+        var last = Volatile.Read(ref state.Last);
+        if (last is not null && SameReferences(last.Tags, set)) series = last.Series;
+        else
+        {
+            if (!state.Series.TryGetValue(set, out var entry))
+                entry = state.Series.GetOrAdd(set, (Key(tags), new Series(state.IsHistogram)));
+            series = entry.Series;
+            Volatile.Write(ref state.Last, new LastSeries(set, series));
+        }
         if (series.Buckets is { } buckets)
         {
             var index = Array.BinarySearch(LatencyBucketsMs, value);

@@ -48,6 +48,7 @@ public sealed partial class HttpForwarder : IDisposable
     private readonly HttpMessageInvoker _invoker;
     private readonly ForwarderOptions _options;
     private readonly ILogger _logger;
+    private readonly UpstreamUriCache _targets = new();
 
     public HttpForwarder(ForwarderOptions options, ILogger logger)
     {
@@ -130,7 +131,7 @@ public sealed partial class HttpForwarder : IDisposable
         var pathAndQuery = rawTarget is { Length: > 0 } && rawTarget[0] == '/'
             ? rawTarget
             : request.PathBase.Add(request.Path).ToUriComponent() + request.QueryString.ToUriComponent();
-        var message = new HttpRequestMessage(HttpMethod.Parse(request.Method), new Uri("http://" + authority + pathAndQuery));
+        var message = new HttpRequestMessage(HttpMethod.Parse(request.Method), _targets.Get(authority, pathAndQuery));
 
         var http2 = !isUpgrade && (transform.Protocol ?? _options.Protocol) switch
         {
@@ -163,6 +164,8 @@ public sealed partial class HttpForwarder : IDisposable
             }
             if (connectionNamed is not null && connectionNamed.Contains(name)) continue;
             if (name.Equals("Host", StringComparison.OrdinalIgnoreCase)) continue;
+            // Removed and replaced headers are never added (cheaper than HttpHeaders.Remove after the fact).
+            if (Names(transform.RemoveHeaders, name) || SetNames(transform.SetHeaders, name)) continue;
             var added = header.Value.Count == 1
                 ? message.Headers.TryAddWithoutValidation(name, header.Value.ToString())
                 : message.Headers.TryAddWithoutValidation(name, (IEnumerable<string>)header.Value!);
@@ -183,33 +186,55 @@ public sealed partial class HttpForwarder : IDisposable
         if (_options.AddForwardedHeaders)
         {
             var remote = context.Connection.RemoteIpAddress;
-            if (remote is not null)
+            if (remote is not null && !Names(transform.RemoveHeaders, "X-Forwarded-For"))
             {
                 var existing = request.Headers["X-Forwarded-For"];
                 message.Headers.Remove("X-Forwarded-For");
                 message.Headers.TryAddWithoutValidation("X-Forwarded-For",
                     StringValues.IsNullOrEmpty(existing) ? remote.ToString() : existing + ", " + remote);
             }
-            if (!request.Headers.ContainsKey("X-Forwarded-Proto"))
+            if (!request.Headers.ContainsKey("X-Forwarded-Proto") && !Names(transform.RemoveHeaders, "X-Forwarded-Proto"))
                 message.Headers.TryAddWithoutValidation("X-Forwarded-Proto", request.Scheme);
-            if (!request.Headers.ContainsKey("X-Forwarded-Host") && request.Host.HasValue)
+            if (!request.Headers.ContainsKey("X-Forwarded-Host") && request.Host.HasValue && !Names(transform.RemoveHeaders, "X-Forwarded-Host"))
                 message.Headers.TryAddWithoutValidation("X-Forwarded-Host", request.Host.Value);
         }
 
+        // Client headers named here were skipped by the copy above; only headers the forwarder adds itself
+        // (Host, TE, Connection/Upgrade, X-Forwarded-*) can still be present and need removing.
         if (transform.RemoveHeaders is { } remove)
             foreach (var name in remove)
-            {
-                message.Headers.Remove(name);
-                content?.Headers.Remove(name);
-            }
+                if (IsAddedByForwarder(name)) message.Headers.Remove(name);
         if (transform.SetHeaders is { } set)
             foreach (var (name, value) in set)
             {
-                message.Headers.Remove(name);
-                message.Headers.TryAddWithoutValidation(name, value);
+                if (IsAddedByForwarder(name)) message.Headers.Remove(name);
+                // A content header (Content-Type ...) belongs to the body's headers.
+                if (!message.Headers.TryAddWithoutValidation(name, value)) content?.Headers.TryAddWithoutValidation(name, value);
             }
         return (message, content);
     }
+
+    private static bool Names(IReadOnlyList<string>? names, string name)
+    {
+        if (names is null) return false;
+        for (var i = 0; i < names.Count; i++)
+            if (string.Equals(names[i], name, StringComparison.OrdinalIgnoreCase)) return true;
+        return false;
+    }
+
+    private static bool SetNames(IReadOnlyList<KeyValuePair<string, string>>? headers, string name)
+    {
+        if (headers is null) return false;
+        for (var i = 0; i < headers.Count; i++)
+            if (string.Equals(headers[i].Key, name, StringComparison.OrdinalIgnoreCase)) return true;
+        return false;
+    }
+
+    /// <summary>Headers <see cref="CreateUpstreamRequest"/> adds on its own rather than copying from the client.</summary>
+    private static bool IsAddedByForwarder(string name) =>
+        name.Equals("Host", StringComparison.OrdinalIgnoreCase) || name.Equals("TE", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Connection", StringComparison.OrdinalIgnoreCase) || name.Equals("Upgrade", StringComparison.OrdinalIgnoreCase)
+        || name.StartsWith("X-Forwarded-", StringComparison.OrdinalIgnoreCase);
 
     private static bool HasToken(StringValues values, string token)
     {
