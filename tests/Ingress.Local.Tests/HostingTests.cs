@@ -36,6 +36,11 @@ public sealed class HostingTests
         var text = await http.GetStringAsync(new Uri(metrics, "metrics"));
         Assert.Contains("# TYPE ", text, StringComparison.Ordinal);
         Assert.Contains("kpa-class-podautoscaler-controller", text, StringComparison.Ordinal);
+        // Only our meters: this scrape went through Kestrel and HttpClient in this very process, whose built-in
+        // meters (kestrel.*, http.client.*) record per request and are not part of docs/metrics.md.
+        Assert.DoesNotContain("\nkestrel_", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("\nhttp_client_", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("\nhttp_server_", text, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(new Uri(metrics, "nope"))).StatusCode);
 
         await stop.CancelAsync();

@@ -133,7 +133,10 @@ public sealed partial class ControllerHost : IAsyncDisposable
         LogStarting(_log, string.Join(",", _modules.Select(m => m.Name)), Options.LeaderElection);
         if (Options.MetricsPort != 0 && _metrics is null)
         {
-            _exporter = new PrometheusExporter();
+            // Only our own meters (all named "Ingress.*"): Kestrel's and HttpClient's built-in meters record
+            // several measurements per proxied request, and in `ingress up` the data plane shares this process,
+            // so exporting them cost the data plane on every request for series nobody documented or scraped.
+            _exporter = new PrometheusExporter(static m => m.Name.StartsWith("Ingress.", StringComparison.Ordinal));
             _metrics = new MetricsServer(_exporter, () => IsSynced);
             try
             {
