@@ -26,6 +26,9 @@ public sealed class RenderOptions
     /// <summary>Append one <c>kind: ProbeTargets</c> document per Istio-class KIngress after the objects: what the prober
     /// would dial (URL, pod IP, pod port, Host header). Default false: the output is then only Kubernetes objects.</summary>
     public bool ShowProbeTargets { get; init; }
+    /// <summary>Settings of the controllers' client. Default <see cref="InProcessClient.Render"/>: no rate limit, as the
+    /// API server is in memory and ours alone. A benchmark sets a limit to measure what it costs.</summary>
+    public KubeClientOptions Client { get; init; } = InProcessClient.Render();
     /// <summary>Upper bound on the whole run (a controller that never settles). Default 60 s.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
 }
@@ -117,7 +120,7 @@ public static class Renderer
         server.PreloadCustomResourceDefinitions(EmbeddedCrds());
         await server.StartAsync(ct).ConfigureAwait(false);
 
-        var client = new KubeClient(KubeConnection.FromServer(server.BaseUri), InProcessClient.Options(), logging);
+        using var client = new KubeClient(KubeConnection.FromServer(server.BaseUri), options.Client, logging);
         var namespaces = client.Dynamic(ResourceDescriptor.Namespaces);
         var inputNamespaces = new HashSet<string>(StringComparer.Ordinal);
         // CRDs first so custom resources in the same input resolve; namespaces next so their objects have a home.
