@@ -125,7 +125,7 @@ public static class ServingScale
         foreach (var o in ConfigMapObjects()) server.LoadAsIs(o);
         foreach (var o in ReadyRoutes(count)) server.LoadAsIs(o);
 
-        using var client = new KubeClient(KubeConnection.FromServer(server.BaseUri), new KubeClientOptions { Qps = 5000, Burst = 10000 }, loggerFactory);
+        using var client = new KubeClient(KubeConnection.FromServer(server.BaseUri), DomainEditClient(), loggerFactory);
         await using var informers = new SharedInformerFactory(client);
         await using var serving = ServingControllers.Register(client, informers, new ServingControllerOptions { Workers = RouteWorkers }, loggerFactory);
 
@@ -176,6 +176,15 @@ public static class ServingScale
 
     /// <summary>Route controller workers in the domain-edit run: SERVING_SCALE_WORKERS, default 4.</summary>
     private static int RouteWorkers => int.TryParse(Environment.GetEnvironmentVariable("SERVING_SCALE_WORKERS"), out var w) && w > 0 ? w : 4;
+
+    /// <summary>The domain-edit controllers' client: SERVING_SCALE_QPS "up" (ingress up's <see cref="InProcessClient.Options"/>,
+    /// 1,000 QPS / burst 2,000), "unlimited", or unset: 5,000 QPS / burst 10,000, as in the earlier runs of this harness.</summary>
+    private static KubeClientOptions DomainEditClient() => Environment.GetEnvironmentVariable("SERVING_SCALE_QPS") switch
+    {
+        "up" => InProcessClient.Options(),
+        "unlimited" => new KubeClientOptions { Qps = KubeClientOptions.Unlimited },
+        _ => new KubeClientOptions { Qps = 5000, Burst = 10000 },
+    };
 
     private static bool StatsWanted => Environment.GetEnvironmentVariable("SERVING_SCALE_STATS") is { Length: > 0 };
 
@@ -238,7 +247,7 @@ public static class ServingScale
                     : null;
                 using var stats = new ServingScaleStats();
                 var (initial, after) = await ConfigDomainEditAsync(n, lf).ConfigureAwait(false);
-                Console.WriteLine($"domain-edit routes={n} tags=3 workers={RouteWorkers} initial-seconds={initial.TotalSeconds:0.00} after-edit-seconds={after.TotalSeconds:0.00}");
+                Console.WriteLine($"domain-edit routes={n} tags=3 workers={RouteWorkers} qps={DomainEditClient().Qps} initial-seconds={initial.TotalSeconds:0.00} after-edit-seconds={after.TotalSeconds:0.00}");
                 if (StatsWanted) Console.WriteLine(stats);
             }
         }
