@@ -177,11 +177,12 @@ public static class ServingScale
     /// <summary>Route controller workers in the domain-edit run: SERVING_SCALE_WORKERS, default 4.</summary>
     private static int RouteWorkers => int.TryParse(Environment.GetEnvironmentVariable("SERVING_SCALE_WORKERS"), out var w) && w > 0 ? w : 4;
 
-    /// <summary>The domain-edit controllers' client: SERVING_SCALE_QPS "up" (ingress up's <see cref="InProcessClient.Options"/>,
-    /// 1,000 QPS / burst 2,000), "unlimited", or unset: 5,000 QPS / burst 10,000, as in the earlier runs of this harness.</summary>
+    /// <summary>The domain-edit controllers' client: SERVING_SCALE_QPS "up" (ingress up's <see cref="InProcessClient.Options"/>),
+    /// "1000" (up's limit before 2026-11-22), "unlimited", or unset: 5,000 QPS / burst 10,000, as in the earlier runs.</summary>
     private static KubeClientOptions DomainEditClient() => Environment.GetEnvironmentVariable("SERVING_SCALE_QPS") switch
     {
         "up" => InProcessClient.Options(),
+        "1000" => new KubeClientOptions { Qps = 1000, Burst = 2000 },
         "unlimited" => new KubeClientOptions { Qps = KubeClientOptions.Unlimited },
         _ => new KubeClientOptions { Qps = 5000, Burst = 10000 },
     };
@@ -196,9 +197,9 @@ public static class ServingScale
         if (mode is "render" or "render-ab" or "all")
         {
             // render-ab: each size twice in the same sitting, first with the client limit render had before
-            // (InProcessClient.Options(), 1,000 QPS / burst 2,000), then with the verb's own settings.
+            // (1,000 QPS / burst 2,000, up's setting then), then with the verb's own settings.
             var variants = mode == "render-ab"
-                ? new (string Label, KubeClientOptions? Client)[] { ("qps=1000", InProcessClient.Options()), ("qps=unlimited", null) }
+                ? new (string Label, KubeClientOptions? Client)[] { ("qps=1000", new KubeClientOptions { Qps = 1000, Burst = 2000 }), ("qps=unlimited", null) }
                 : [("qps=unlimited", null)];
             var only = Environment.GetEnvironmentVariable("SERVING_SCALE_INPUT"); // "services" or "ready-routes"; unset: both
             foreach (var n in sizes.Count > 0 ? sizes : [1, 1000])
