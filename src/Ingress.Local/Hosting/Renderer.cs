@@ -123,14 +123,21 @@ public static class Renderer
         using var client = new KubeClient(KubeConnection.FromServer(server.BaseUri), options.Client, logging);
         var namespaces = client.Dynamic(ResourceDescriptor.Namespaces);
         var inputNamespaces = new HashSet<string>(StringComparer.Ordinal);
+        var knownNamespaces = new HashSet<string>(StringComparer.Ordinal);
         // CRDs first so custom resources in the same input resolve; namespaces next so their objects have a home.
         foreach (var obj in inputs.OrderBy(o => o["kind"]?.ToString() switch { "CustomResourceDefinition" => 0, "Namespace" => 1, _ => 2 }))
         {
             if (obj["kind"]?.ToString() == "Namespace") inputNamespaces.Add(obj["metadata"]!["name"]!.ToString());
             try { server.LoadAsIs(obj); }
             catch (ArgumentException ex) { throw new RenderInputException($"{obj["kind"]} {obj["metadata"]?["name"]}: {ex.Message}", ex); }
-            if (obj["metadata"]?["namespace"]?.ToString() is { Length: > 0 } ns && await namespaces.TryGetAsync(null, ns, ct).ConfigureAwait(false) is null)
-                server.LoadAsIs(new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = ns } });
+            // Asked once per namespace (nothing deletes one while loading): a GET per object was 1,000 requests for
+            // 1,000 Services.
+            if (obj["metadata"]?["namespace"]?.ToString() is { Length: > 0 } ns && !knownNamespaces.Contains(ns))
+            {
+                if (await namespaces.TryGetAsync(null, ns, ct).ConfigureAwait(false) is null)
+                    server.LoadAsIs(new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = ns } });
+                knownNamespaces.Add(ns);
+            }
         }
 
         var hostOptions = new ControllerHostOptions
