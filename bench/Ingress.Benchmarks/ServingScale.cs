@@ -97,12 +97,14 @@ public static class ServingScale
     public static IReadOnlyList<JsonObject> ConfigMapObjects() => KubeYaml.ParseDocuments(ConfigMaps);
 
     /// <summary>One <c>ingress render</c> (the very code of the verb, minus file reading) and the number of objects printed.</summary>
-    public static async Task<int> RenderAsync(IReadOnlyList<JsonObject> inputs, string? controllers = null)
+    /// <param name="client">The controllers' client settings; null: the verb's own (no rate limit).</param>
+    public static async Task<int> RenderAsync(IReadOnlyList<JsonObject> inputs, string? controllers = null, KubeClientOptions? client = null)
     {
         var options = new RenderOptions
         {
             Controllers = ControllerNames.Parse(controllers),
             Timeout = TimeSpan.FromMinutes(10),
+            Client = client ?? InProcessClient.Render(),
         };
         var result = await Renderer.RenderAsync(inputs, options, TextWriter.Null).ConfigureAwait(false);
         // Serialising is part of the verb's work.
@@ -123,9 +125,9 @@ public static class ServingScale
         foreach (var o in ConfigMapObjects()) server.LoadAsIs(o);
         foreach (var o in ReadyRoutes(count)) server.LoadAsIs(o);
 
-        using var client = new KubeClient(KubeConnection.FromServer(server.BaseUri), new KubeClientOptions { Qps = 5000, Burst = 10000 }, loggerFactory);
+        using var client = new KubeClient(KubeConnection.FromServer(server.BaseUri), DomainEditClient(), loggerFactory);
         await using var informers = new SharedInformerFactory(client);
-        await using var serving = ServingControllers.Register(client, informers, new ServingControllerOptions { Workers = 4 }, loggerFactory);
+        await using var serving = ServingControllers.Register(client, informers, new ServingControllerOptions { Workers = RouteWorkers }, loggerFactory);
 
         var newHost = 0;
         var withHost = new HashSet<string>(StringComparer.Ordinal);
@@ -172,23 +174,57 @@ public static class ServingScale
         return (initial, afterEdit);
     }
 
+    /// <summary>Route controller workers in the domain-edit run: SERVING_SCALE_WORKERS, default 4.</summary>
+    private static int RouteWorkers => int.TryParse(Environment.GetEnvironmentVariable("SERVING_SCALE_WORKERS"), out var w) && w > 0 ? w : 4;
+
+    /// <summary>The domain-edit controllers' client: SERVING_SCALE_QPS "up" (ingress up's <see cref="InProcessClient.Options"/>),
+    /// "1000" (up's limit before 2026-11-22), "unlimited", or unset: 5,000 QPS / burst 10,000, as in the earlier runs.</summary>
+    private static KubeClientOptions DomainEditClient() => Environment.GetEnvironmentVariable("SERVING_SCALE_QPS") switch
+    {
+        "up" => InProcessClient.Options(),
+        "1000" => new KubeClientOptions { Qps = 1000, Burst = 2000 },
+        "unlimited" => new KubeClientOptions { Qps = KubeClientOptions.Unlimited },
+        _ => new KubeClientOptions { Qps = 5000, Burst = 10000 },
+    };
+
+    private static bool StatsWanted => Environment.GetEnvironmentVariable("SERVING_SCALE_STATS") is { Length: > 0 };
+
     /// <summary>Console mode: <c>serving-scale render N...</c> and <c>serving-scale domain-edit N...</c>.</summary>
     public static async Task<int> MainAsync(string[] args)
     {
         var mode = args.ElementAtOrDefault(1) ?? "all";
         var sizes = args.Skip(2).Select(int.Parse).ToList();
-        if (mode is "render" or "all")
+        if (mode is "render" or "render-ab" or "all")
         {
+            // render-ab: each size twice in the same sitting, first with the client limit render had before
+            // (1,000 QPS / burst 2,000, up's setting then), then with the verb's own settings.
+            var variants = mode == "render-ab"
+                ? new (string Label, KubeClientOptions? Client)[] { ("qps=1000", new KubeClientOptions { Qps = 1000, Burst = 2000 }), ("qps=unlimited", null) }
+                : [("qps=unlimited", null)];
+            var only = Environment.GetEnvironmentVariable("SERVING_SCALE_INPUT"); // "services" or "ready-routes"; unset: both
             foreach (var n in sizes.Count > 0 ? sizes : [1, 1000])
             {
-                var inputs = KubeYaml.ParseDocuments(Services(n));
-                var sw = Stopwatch.StartNew();
-                var printed = await RenderAsync(inputs).ConfigureAwait(false);
-                Console.WriteLine($"render services={n} tags=3 controllers=all objects={printed} seconds={sw.Elapsed.TotalSeconds:0.00}");
-                var routes = ReadyRoutes(n).Concat(ConfigMapObjects()).ToList();
-                sw.Restart();
-                printed = await RenderAsync(routes, "route,ingress").ConfigureAwait(false);
-                Console.WriteLine($"render ready-routes={n} tags=3 controllers=route,ingress objects={printed} seconds={sw.Elapsed.TotalSeconds:0.00}");
+                foreach (var (label, client) in variants)
+                {
+                    if (only is null or "services")
+                    {
+                        var inputs = KubeYaml.ParseDocuments(Services(n));
+                        using var stats = new ServingScaleStats();
+                        var sw = Stopwatch.StartNew();
+                        var printed = await RenderAsync(inputs, null, client).ConfigureAwait(false);
+                        Console.WriteLine($"render services={n} tags=3 controllers=all {label} objects={printed} seconds={sw.Elapsed.TotalSeconds:0.00}");
+                        if (StatsWanted) Console.WriteLine(stats);
+                    }
+                    if (only is null or "ready-routes")
+                    {
+                        var routes = ReadyRoutes(n).Concat(ConfigMapObjects()).ToList();
+                        using var stats = new ServingScaleStats();
+                        var sw = Stopwatch.StartNew();
+                        var printed = await RenderAsync(routes, "route,ingress", client).ConfigureAwait(false);
+                        Console.WriteLine($"render ready-routes={n} tags=3 controllers=route,ingress {label} objects={printed} seconds={sw.Elapsed.TotalSeconds:0.00}");
+                        if (StatsWanted) Console.WriteLine(stats);
+                    }
+                }
             }
         }
         if (mode == "steps")
@@ -210,8 +246,10 @@ public static class ServingScale
                 using var lf = Environment.GetEnvironmentVariable("SERVING_SCALE_LOG") is { Length: > 0 } level
                     ? LoggerFactory.Create(b => b.AddSimpleConsole(o => o.TimestampFormat = "HH:mm:ss.fff ").SetMinimumLevel(Enum.Parse<LogLevel>(level)))
                     : null;
+                using var stats = new ServingScaleStats();
                 var (initial, after) = await ConfigDomainEditAsync(n, lf).ConfigureAwait(false);
-                Console.WriteLine($"domain-edit routes={n} tags=3 initial-seconds={initial.TotalSeconds:0.00} after-edit-seconds={after.TotalSeconds:0.00}");
+                Console.WriteLine($"domain-edit routes={n} tags=3 workers={RouteWorkers} qps={DomainEditClient().Qps} initial-seconds={initial.TotalSeconds:0.00} after-edit-seconds={after.TotalSeconds:0.00}");
+                if (StatsWanted) Console.WriteLine(stats);
             }
         }
         return 0;

@@ -84,6 +84,10 @@ public sealed partial class ServingControllers : IAsyncDisposable
         // Only Endpoints a Route made (its placeholder for a load balancer IP carries the route label): never all of them.
         var endpoints = informers.Dynamic(ServingKinds.Endpoints, new InformerScope(LabelSelector: Keys.RouteLabel));
 
+        RouteIndexes.AddTrafficReferences(routes.Lister.Indexer);
+        RouteIndexes.AddListedRoutes(configurations.Lister.Indexer);
+        RouteIndexes.AddListedRoutes(revisions.Lister.Indexer);
+
         var store = new ConfigStore(loggerFactory.CreateLogger<ConfigStore>());
         var events = new EventRecorder(client, options.EventComponent);
         var ctx = new ServingContext
@@ -142,8 +146,8 @@ public sealed partial class ServingControllers : IAsyncDisposable
             foreach (var r in routes.Lister.List(h.Namespace)) route.Enqueue(ObjectKeyOf(r));
         }));
 
-        // Routes track the Configurations and Revisions their traffic names (upstream's tracker, by a scan of
-        // the namespace's Routes: a namespace holds few Routes).
+        // Routes track the Configurations and Revisions their traffic names (upstream's tracker), found through
+        // an index of the Routes' traffic rather than a scan of the namespace (N² with many Routes).
         configurations.AddEventHandler(OnChange(h => EnqueueRoutesReferencing(route, routes.Lister, h.Namespace, "configurationName", h.Name)));
         revisions.AddEventHandler(OnChange(h =>
         {
@@ -206,9 +210,8 @@ public sealed partial class ServingControllers : IAsyncDisposable
 
     private static void EnqueueRoutesReferencing(Controller route, Lister<JsonObject> routes, string? ns, string field, string name)
     {
-        foreach (var r in routes.List(ns))
-            if (Json.Arr(Json.Obj(r, "spec"), "traffic")?.OfType<JsonObject>().Any(t => Json.Str(t, field) == name) == true)
-                route.Enqueue(ObjectKeyOf(r));
+        foreach (var r in routes.Indexer.ByIndex(RouteIndexes.TrafficReferences, RouteIndexes.TrafficReference(field, ns, name)))
+            route.Enqueue(r.Key);
     }
 
     private static string ObjectKeyOf(JsonObject o) => ObjectKey.Of(Meta.Namespace(o), Meta.Name(o));

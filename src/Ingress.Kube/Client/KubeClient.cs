@@ -16,9 +16,13 @@ public sealed class KubeClientOptions
 {
     /// <summary>
     /// Requests per second. Default 50: one process runs about ten controllers, and Knative multiplies
-    /// client-go's 5 QPS by the number of controllers.
+    /// client-go's 5 QPS by the number of controllers. <see cref="Unlimited"/> (positive infinity) turns the
+    /// client's token bucket off, for an API server in the same process that a rate limit would not protect.
     /// </summary>
     public double Qps { get; init; } = 50;
+    /// <summary>The <see cref="Qps"/> value that means "no client rate limit" (client-go says this with a negative QPS;
+    /// infinity says it without a sign convention).</summary>
+    public const double Unlimited = double.PositiveInfinity;
     /// <summary>Burst above <see cref="Qps"/>. Default 100: Knative's 10 per controller, ten controllers.</summary>
     public int Burst { get; init; } = 100;
     /// <summary>Retries after the first attempt. Default 5: with 200 ms doubling this covers ~6 s of API server restart.</summary>
@@ -43,7 +47,8 @@ public enum PatchType { Merge, Json, StrategicMerge, Apply }
 public sealed class KubeClient : IDisposable
 {
     private readonly HttpClient _http;
-    private readonly TokenBucket _limiter;
+    /// <summary>Null when <see cref="KubeClientOptions.Qps"/> is <see cref="KubeClientOptions.Unlimited"/>.</summary>
+    private readonly TokenBucket? _limiter;
     private readonly ResiliencePipeline<HttpResponseMessage> _readPipeline;
     private readonly ResiliencePipeline<HttpResponseMessage> _writePipeline;
     private readonly BearerTokenSource _token;
@@ -61,7 +66,7 @@ public sealed class KubeClient : IDisposable
             Timeout = Timeout.InfiniteTimeSpan, // watches are long; per-attempt timeouts are ours
         };
         _http.DefaultRequestHeaders.UserAgent.ParseAdd(Options.UserAgent);
-        _limiter = new TokenBucket(Options.Qps, Options.Burst, Options.Time);
+        _limiter = double.IsPositiveInfinity(Options.Qps) ? null : new TokenBucket(Options.Qps, Options.Burst, Options.Time);
         _token = new BearerTokenSource(connection.BearerToken, connection.BearerTokenFile, Options.Time);
         _readPipeline = BuildPipeline(isRead: true);
         _writePipeline = BuildPipeline(isRead: false);
@@ -140,10 +145,13 @@ public sealed class KubeClient : IDisposable
 
     private async Task<HttpResponseMessage> SendOnceAsync(KubeRequest request, CancellationToken ct)
     {
-        var waitStart = Stopwatch.GetTimestamp();
-        await _limiter.WaitAsync(ct).ConfigureAwait(false);
-        var waited = Stopwatch.GetElapsedTime(waitStart).TotalSeconds;
-        if (waited > 0.001) KubeMetrics.ClientRateLimitWait.Record(waited);
+        if (_limiter is not null)
+        {
+            var waitStart = Stopwatch.GetTimestamp();
+            await _limiter.WaitAsync(ct).ConfigureAwait(false);
+            var waited = Stopwatch.GetElapsedTime(waitStart).TotalSeconds;
+            if (waited > 0.001) KubeMetrics.ClientRateLimitWait.Record(waited);
+        }
 
         using var message = new HttpRequestMessage(request.Method, request.Query is null ? request.Path : $"{request.Path}?{request.Query}");
         if (_token.Current is { } token)

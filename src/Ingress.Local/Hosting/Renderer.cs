@@ -26,6 +26,9 @@ public sealed class RenderOptions
     /// <summary>Append one <c>kind: ProbeTargets</c> document per Istio-class KIngress after the objects: what the prober
     /// would dial (URL, pod IP, pod port, Host header). Default false: the output is then only Kubernetes objects.</summary>
     public bool ShowProbeTargets { get; init; }
+    /// <summary>Settings of the controllers' client. Default <see cref="InProcessClient.Render"/>: no rate limit, as the
+    /// API server is in memory and ours alone. A benchmark sets a limit to measure what it costs.</summary>
+    public KubeClientOptions Client { get; init; } = InProcessClient.Render();
     /// <summary>Upper bound on the whole run (a controller that never settles). Default 60 s.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
 }
@@ -117,17 +120,24 @@ public static class Renderer
         server.PreloadCustomResourceDefinitions(EmbeddedCrds());
         await server.StartAsync(ct).ConfigureAwait(false);
 
-        var client = new KubeClient(KubeConnection.FromServer(server.BaseUri), InProcessClient.Options(), logging);
+        using var client = new KubeClient(KubeConnection.FromServer(server.BaseUri), options.Client, logging);
         var namespaces = client.Dynamic(ResourceDescriptor.Namespaces);
         var inputNamespaces = new HashSet<string>(StringComparer.Ordinal);
+        var knownNamespaces = new HashSet<string>(StringComparer.Ordinal);
         // CRDs first so custom resources in the same input resolve; namespaces next so their objects have a home.
         foreach (var obj in inputs.OrderBy(o => o["kind"]?.ToString() switch { "CustomResourceDefinition" => 0, "Namespace" => 1, _ => 2 }))
         {
             if (obj["kind"]?.ToString() == "Namespace") inputNamespaces.Add(obj["metadata"]!["name"]!.ToString());
             try { server.LoadAsIs(obj); }
             catch (ArgumentException ex) { throw new RenderInputException($"{obj["kind"]} {obj["metadata"]?["name"]}: {ex.Message}", ex); }
-            if (obj["metadata"]?["namespace"]?.ToString() is { Length: > 0 } ns && await namespaces.TryGetAsync(null, ns, ct).ConfigureAwait(false) is null)
-                server.LoadAsIs(new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = ns } });
+            // Asked once per namespace (nothing deletes one while loading): a GET per object was 1,000 requests for
+            // 1,000 Services.
+            if (obj["metadata"]?["namespace"]?.ToString() is { Length: > 0 } ns && !knownNamespaces.Contains(ns))
+            {
+                if (await namespaces.TryGetAsync(null, ns, ct).ConfigureAwait(false) is null)
+                    server.LoadAsIs(new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = ns } });
+                knownNamespaces.Add(ns);
+            }
         }
 
         var hostOptions = new ControllerHostOptions

@@ -203,14 +203,16 @@ public sealed partial class RouteReconciler(ServingContext ctx) : IKindReconcile
         var ns = Meta.Namespace(route);
         var name = Meta.Name(route);
         var targets = Labeler.Targets(route, n => ctx.Configurations.Get(ns, n), n => ctx.Revisions.Get(ns, n));
-        foreach (var cfg in ctx.Configurations.List(ns))
+        // Only what the Route names plus, once resolved, what still lists it (by index, not a scan of the namespace).
+        var listedRoute = RouteIndexes.ListedRoute(ns, name);
+        foreach (var cfg in Candidates(ctx.Configurations, ns, targets.Configurations, targets.ClearUnlisted, listedRoute))
         {
             var listed = targets.Configurations.Contains(Meta.Name(cfg));
             if (!listed && !(targets.ClearUnlisted && Labeler.Lists(cfg, name))) continue;
             var m = Labeler.ForConfiguration(cfg, name, listed);
             if (m.Changed) await ctx.For(ServingKinds.Configurations).UpdateAsync(Labeler.Apply(cfg, m), ct: ct).ConfigureAwait(false);
         }
-        foreach (var rev in ctx.Revisions.List(ns))
+        foreach (var rev in Candidates(ctx.Revisions, ns, targets.Revisions, targets.ClearUnlisted, listedRoute))
         {
             var listed = targets.Revisions.Contains(Meta.Name(rev));
             var clear = targets.ClearUnlisted && Labeler.Lists(rev, name) && Meta.Labels(rev).GetValueOrDefault(Keys.RoutingStateLabel) == "active";
@@ -218,5 +220,16 @@ public sealed partial class RouteReconciler(ServingContext ctx) : IKindReconcile
             var m = Labeler.ForRevision(rev, name, listed, now);
             if (m.Changed) await ctx.For(ServingKinds.Revisions).UpdateAsync(Labeler.Apply(rev, m), ct: ct).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The named objects that exist, plus (when <paramref name="withListing"/>) those whose routes annotation
+    /// lists the Route, in name order.</summary>
+    private static IEnumerable<JsonObject> Candidates(Lister<JsonObject> lister, string ns, IReadOnlySet<string> named, bool withListing, string listedRoute)
+    {
+        var names = new SortedSet<string>(named, StringComparer.Ordinal);
+        if (withListing)
+            foreach (var e in lister.Indexer.ByIndex(RouteIndexes.ListedRoutes, listedRoute)) names.Add(e.Header.Name);
+        foreach (var n in names)
+            if (lister.Get(ns, n) is { } obj) yield return obj;
     }
 }
