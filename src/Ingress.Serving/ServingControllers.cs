@@ -53,7 +53,7 @@ public sealed partial class ServingControllers : IAsyncDisposable
     public ServingContext Context { get; }
     public ConfigStore ConfigStore { get; }
     public EventRecorder Events { get; }
-    /// <summary>service, configuration, revision, route, domainmapping.</summary>
+    /// <summary>service, configuration, revision, route, domainmapping, namespace-wildcard-cert.</summary>
     public IReadOnlyList<Controller> Controllers { get; }
     public Controller Controller(string name) => Controllers.Single(c => c.Name == name);
 
@@ -83,6 +83,8 @@ public sealed partial class ServingControllers : IAsyncDisposable
         var certificates = I(ServingKinds.Certificates);
         // Only Endpoints a Route made (its placeholder for a load balancer IP carries the route label): never all of them.
         var endpoints = informers.Dynamic(ServingKinds.Endpoints, new InformerScope(LabelSelector: Keys.RouteLabel));
+        // Namespaces: the namespace wildcard certificate controller's primary kind (needs list/watch on namespaces).
+        var namespaces = I(ResourceDescriptor.Namespaces);
 
         var store = new ConfigStore(loggerFactory.CreateLogger<ConfigStore>());
         var events = new EventRecorder(client, options.EventComponent);
@@ -122,6 +124,11 @@ public sealed partial class ServingControllers : IAsyncDisposable
         var revision = Make(RevisionReconciler.ControllerName, revisions, ServingKinds.Revisions, new RevisionReconciler(ctx));
         var route = Make(RouteReconciler.ControllerName, routes, ServingKinds.Routes, new RouteReconciler(ctx));
         var domainMapping = Make(DomainMappingReconciler.ControllerName, domainMappings, ServingKinds.DomainMappings, new DomainMappingReconciler(ctx));
+        // A Namespace has no status of ours: no observedGeneration is written onto it.
+        var nsCertHost = new KindReconcilerHost<JsonObject>(namespaces, client.Dynamic(ResourceDescriptor.Namespaces),
+            new NamespaceWildcardCertReconciler(ctx), events, new KindReconcilerOptions { SetObservedGeneration = false });
+        var namespaceCert = new Controller(new ControllerOptions { Name = NamespaceWildcardCertReconciler.ControllerName, Workers = options.Workers, Time = options.Time }, nsCertHost, loggerFactory);
+        namespaces.AddEventHandler(namespaceCert.EnqueueHandler<JsonObject>(), options.ResyncPeriod);
 
         const string serving = "serving.knative.dev";
         configurations.AddEventHandler(service.EnqueueControllerOfHandler<JsonObject>("Service", serving));
@@ -136,6 +143,12 @@ public sealed partial class ServingControllers : IAsyncDisposable
         certificates.AddEventHandler(domainMapping.EnqueueControllerOfHandler<JsonObject>("DomainMapping", serving));
         endpoints.AddEventHandler(route.EnqueueControllerOfHandler<JsonObject>("Route", serving));
         // A namespace wildcard Certificate appearing or turning Ready changes which certificate the namespace's Routes use.
+        // A Namespace's Certificate changing or going away re-reconciles the Namespace (its key is its bare name).
+        certificates.AddEventHandler(OnChange(h =>
+        {
+            foreach (var o in h.OwnerReferences)
+                if (o.Controller && o.Kind == "Namespace" && o.ApiVersion == "v1") namespaceCert.Enqueue(o.Name);
+        }));
         certificates.AddEventHandler(OnChange(h =>
         {
             if (!h.Labels.ContainsKey(Resources.CertificateKeys.WildcardDomainLabel)) return;
@@ -167,7 +180,7 @@ public sealed partial class ServingControllers : IAsyncDisposable
             foreach (var dm in domainMappings.Lister.List().Where(d => Meta.Name(d) == h.Name)) domainMapping.Enqueue(ObjectKeyOf(dm));
         }));
 
-        var controllers = new List<Controller> { service, configuration, revision, route, domainMapping };
+        var controllers = new List<Controller> { service, configuration, revision, route, domainMapping, namespaceCert };
         // Live config maps.
         configMaps.AddEventHandler(new ResourceEventHandler<JsonObject>
         {
@@ -184,6 +197,9 @@ public sealed partial class ServingControllers : IAsyncDisposable
             // Routes and mappings go in the fast lane: host changes must show within seconds.
             foreach (var r in routes.Lister.List()) route.Enqueue(ObjectKeyOf(r));
             foreach (var d in domainMappings.Lister.List()) domainMapping.Enqueue(ObjectKeyOf(d));
+            // config-network (selector, template, class) and config-domain (domains) decide the wildcard Certificates.
+            if (name is ConfigNetwork.Name or ConfigDomain.Name)
+                foreach (var n in namespaces.Lister.List()) namespaceCert.Enqueue(Meta.Name(n));
         };
         return new ServingControllers(ctx, store, events, controllers);
     }

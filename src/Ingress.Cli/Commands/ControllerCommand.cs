@@ -14,7 +14,7 @@ namespace Ingress.Cli.Commands;
 public static class ControllerCommand
 {
     /// <summary>The serving controllers: what the <c>controller</c> Deployment runs.</summary>
-    public const string ServingControllers = "service,configuration,revision,route,domainmapping";
+    public const string ServingControllers = "service,configuration,revision,route,domainmapping,namespace-wildcard-cert";
 
     public static Command Create() => Create("controller",
         "Run Knative Serving controllers (default: all of serving, networking and autoscaling in one process).",

@@ -95,7 +95,7 @@ public sealed partial class ControllerHost : IAsyncDisposable
                 RunAsync = autoscaling.RunAsync, Release = () => { autoscaling.Dispose(); return ValueTask.CompletedTask; },
             });
         }
-        string[] servingNames = [ControllerNames.Service, ControllerNames.Configuration, ControllerNames.Revision, ControllerNames.Route, ControllerNames.DomainMapping];
+        string[] servingNames = [ControllerNames.Service, ControllerNames.Configuration, ControllerNames.Revision, ControllerNames.Route, ControllerNames.DomainMapping, ControllerNames.NamespaceWildcardCert];
         if (servingNames.Any(selected.Contains))
         {
             var serving = ServingControllers.Register(Client, Informers, new ServingControllerOptions
