@@ -6,6 +6,7 @@ using Ingress.Kube.Cache;
 using Ingress.Kube.Client;
 using Ingress.Kube.Controller;
 using Ingress.Serving.Config;
+using Ingress.Serving.Images;
 using Ingress.Serving.Reconcilers;
 using Ingress.Serving.Resources;
 using Ingress.Serving.Webhook;
@@ -30,6 +31,10 @@ public sealed class ServingControllerOptions
     /// KPA creates it; default true so a host without the autoscaler still gets one. The KPA updates it either way.</summary>
     public bool CreateServerlessServices { get; init; } = true;
     public TimeProvider Time { get; init; } = TimeProvider.System;
+    /// <summary>How Revisions resolve image tags to digests. Default <see cref="ImageDigestResolvers.None"/> (render, up,
+    /// tests): resolution needs a registry, which only a cluster host has; <c>ingress controller</c> passes a
+    /// <see cref="RegistryDigestResolver"/>.</summary>
+    public IImageDigestResolver ImageDigests { get; init; } = ImageDigestResolvers.None;
     /// <summary>Component name on recorded Events.</summary>
     public string EventComponent { get; init; } = "serving-controller";
 }
@@ -97,6 +102,7 @@ public sealed partial class ServingControllers : IAsyncDisposable
             SystemNamespace = options.SystemNamespace,
             CreateServerlessServices = options.CreateServerlessServices,
             LoggerFactory = loggerFactory,
+            ImageDigests = options.ImageDigests,
             Services = services.Lister,
             Configurations = configurations.Lister,
             Revisions = revisions.Lister,

@@ -101,6 +101,7 @@ public sealed partial class ControllerHost : IAsyncDisposable
             var serving = ServingControllers.Register(Client, Informers, new ServingControllerOptions
             {
                 SystemNamespace = Options.SystemNamespace, ClusterDomainName = Options.ClusterDomain, Workers = Options.Workers, Time = Options.Time,
+                ImageDigests = Options.ImageDigests,
             }, _loggerFactory);
             // Serving registers its five controllers together; only the selected ones run (and count for idleness).
             var chosen = serving.Controllers.Where(c => selected.Contains(c.Name)).ToList();

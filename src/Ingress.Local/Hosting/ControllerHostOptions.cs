@@ -71,4 +71,7 @@ public sealed class ControllerHostOptions
     /// default, render and tests) follows neither config-logging nor config-observability.</summary>
     public string? ObservabilityComponent { get; init; }
     public TimeProvider Time { get; init; } = TimeProvider.System;
+    /// <summary>Tag → digest resolution for Revisions. Default none: render and up have no registry underneath (see
+    /// <see cref="Ingress.Serving.Images.ImageDigestResolvers.None"/>); <c>ingress controller</c> in a pod passes the registry client.</summary>
+    public Ingress.Serving.Images.IImageDigestResolver ImageDigests { get; init; } = Ingress.Serving.Images.ImageDigestResolvers.None;
 }
