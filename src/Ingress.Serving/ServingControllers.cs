@@ -6,6 +6,7 @@ using Ingress.Kube.Cache;
 using Ingress.Kube.Client;
 using Ingress.Kube.Controller;
 using Ingress.Serving.Config;
+using Ingress.Serving.Images;
 using Ingress.Serving.Reconcilers;
 using Ingress.Serving.Resources;
 using Ingress.Serving.Webhook;
@@ -30,6 +31,10 @@ public sealed class ServingControllerOptions
     /// KPA creates it; default true so a host without the autoscaler still gets one. The KPA updates it either way.</summary>
     public bool CreateServerlessServices { get; init; } = true;
     public TimeProvider Time { get; init; } = TimeProvider.System;
+    /// <summary>How Revisions resolve image tags to digests. Default <see cref="ImageDigestResolvers.None"/> (render, up,
+    /// tests): resolution needs a registry, which only a cluster host has; <c>ingress controller</c> passes a
+    /// <see cref="RegistryDigestResolver"/>.</summary>
+    public IImageDigestResolver ImageDigests { get; init; } = ImageDigestResolvers.None;
     /// <summary>Component name on recorded Events.</summary>
     public string EventComponent { get; init; } = "serving-controller";
 }
@@ -53,7 +58,7 @@ public sealed partial class ServingControllers : IAsyncDisposable
     public ServingContext Context { get; }
     public ConfigStore ConfigStore { get; }
     public EventRecorder Events { get; }
-    /// <summary>service, configuration, revision, route, domainmapping.</summary>
+    /// <summary>service, configuration, revision, route, domainmapping, namespace-wildcard-cert.</summary>
     public IReadOnlyList<Controller> Controllers { get; }
     public Controller Controller(string name) => Controllers.Single(c => c.Name == name);
 
@@ -83,6 +88,8 @@ public sealed partial class ServingControllers : IAsyncDisposable
         var certificates = I(ServingKinds.Certificates);
         // Only Endpoints a Route made (its placeholder for a load balancer IP carries the route label): never all of them.
         var endpoints = informers.Dynamic(ServingKinds.Endpoints, new InformerScope(LabelSelector: Keys.RouteLabel));
+        // Namespaces: the namespace wildcard certificate controller's primary kind (needs list/watch on namespaces).
+        var namespaces = I(ResourceDescriptor.Namespaces);
 
         RouteIndexes.AddTrafficReferences(routes.Lister.Indexer);
         RouteIndexes.AddListedRoutes(configurations.Lister.Indexer);
@@ -99,6 +106,7 @@ public sealed partial class ServingControllers : IAsyncDisposable
             SystemNamespace = options.SystemNamespace,
             CreateServerlessServices = options.CreateServerlessServices,
             LoggerFactory = loggerFactory,
+            ImageDigests = options.ImageDigests,
             Services = services.Lister,
             Configurations = configurations.Lister,
             Revisions = revisions.Lister,
@@ -126,6 +134,11 @@ public sealed partial class ServingControllers : IAsyncDisposable
         var revision = Make(RevisionReconciler.ControllerName, revisions, ServingKinds.Revisions, new RevisionReconciler(ctx));
         var route = Make(RouteReconciler.ControllerName, routes, ServingKinds.Routes, new RouteReconciler(ctx));
         var domainMapping = Make(DomainMappingReconciler.ControllerName, domainMappings, ServingKinds.DomainMappings, new DomainMappingReconciler(ctx));
+        // A Namespace has no status of ours: no observedGeneration is written onto it.
+        var nsCertHost = new KindReconcilerHost<JsonObject>(namespaces, client.Dynamic(ResourceDescriptor.Namespaces),
+            new NamespaceWildcardCertReconciler(ctx), events, new KindReconcilerOptions { SetObservedGeneration = false });
+        var namespaceCert = new Controller(new ControllerOptions { Name = NamespaceWildcardCertReconciler.ControllerName, Workers = options.Workers, Time = options.Time }, nsCertHost, loggerFactory);
+        namespaces.AddEventHandler(namespaceCert.EnqueueHandler<JsonObject>(), options.ResyncPeriod);
 
         const string serving = "serving.knative.dev";
         configurations.AddEventHandler(service.EnqueueControllerOfHandler<JsonObject>("Service", serving));
@@ -140,6 +153,12 @@ public sealed partial class ServingControllers : IAsyncDisposable
         certificates.AddEventHandler(domainMapping.EnqueueControllerOfHandler<JsonObject>("DomainMapping", serving));
         endpoints.AddEventHandler(route.EnqueueControllerOfHandler<JsonObject>("Route", serving));
         // A namespace wildcard Certificate appearing or turning Ready changes which certificate the namespace's Routes use.
+        // A Namespace's Certificate changing or going away re-reconciles the Namespace (its key is its bare name).
+        certificates.AddEventHandler(OnChange(h =>
+        {
+            foreach (var o in h.OwnerReferences)
+                if (o.Controller && o.Kind == "Namespace" && o.ApiVersion == "v1") namespaceCert.Enqueue(o.Name);
+        }));
         certificates.AddEventHandler(OnChange(h =>
         {
             if (!h.Labels.ContainsKey(Resources.CertificateKeys.WildcardDomainLabel)) return;
@@ -171,7 +190,7 @@ public sealed partial class ServingControllers : IAsyncDisposable
             foreach (var dm in domainMappings.Lister.List().Where(d => Meta.Name(d) == h.Name)) domainMapping.Enqueue(ObjectKeyOf(dm));
         }));
 
-        var controllers = new List<Controller> { service, configuration, revision, route, domainMapping };
+        var controllers = new List<Controller> { service, configuration, revision, route, domainMapping, namespaceCert };
         // Live config maps.
         configMaps.AddEventHandler(new ResourceEventHandler<JsonObject>
         {
@@ -188,6 +207,9 @@ public sealed partial class ServingControllers : IAsyncDisposable
             // Routes and mappings go in the fast lane: host changes must show within seconds.
             foreach (var r in routes.Lister.List()) route.Enqueue(ObjectKeyOf(r));
             foreach (var d in domainMappings.Lister.List()) domainMapping.Enqueue(ObjectKeyOf(d));
+            // config-network (selector, template, class) and config-domain (domains) decide the wildcard Certificates.
+            if (name is ConfigNetwork.Name or ConfigDomain.Name)
+                foreach (var n in namespaces.Lister.List()) namespaceCert.Enqueue(Meta.Name(n));
         };
         return new ServingControllers(ctx, store, events, controllers);
     }

@@ -143,7 +143,7 @@ public sealed class RbacCoverageTests(ITestOutputHelper output)
             runs.Add(runner.RunAsync(stop.Token));
 
             // The components, as their Deployments run them.
-            foreach (var (sa, controllers) in new[] { ("controller", "service,configuration,revision,route,domainmapping"), ("net-istio-controller", "ingress"), ("autoscaler", "autoscaler") })
+            foreach (var (sa, controllers) in new[] { ("controller", "service,configuration,revision,route,domainmapping,namespace-wildcard-cert"), ("net-istio-controller", "ingress"), ("autoscaler", "autoscaler") })
             {
                 var host = new ControllerHost(ClientOf(server, sa), new ControllerHostOptions
                 {

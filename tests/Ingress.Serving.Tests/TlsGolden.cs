@@ -31,8 +31,25 @@ internal static class TlsGolden
         "route-tls" => RunRoute(config, docs),
         "domainmapping-tls" => RunDomainMapping(config, docs),
         "placeholders-lb" => RunPlaceholders(config, docs),
+        "namespace-wildcard-cert" => RunNamespaceCertificates(config, docs),
         _ => null,
     };
+
+    /// <summary><c>namespace-wildcard-cert</c>: the Namespace's wildcard Certificate plan. Output: each Certificate
+    /// created, each update as <c>{update: &lt;certificate after&gt;}</c>, each deletion as <c>{delete: name}</c>, and the
+    /// reconcile error. Only Certificates labelled with the wildcard domain are seen, as by the reconciler.</summary>
+    private static List<JsonNode?> RunNamespaceCertificates(ServingConfig config, List<JsonObject> docs)
+    {
+        var ns = OfKind(docs, "Namespace").Single();
+        var labelled = OfKind(docs, "Certificate").Where(c => Meta.Labels(c).ContainsKey(CertificateKeys.WildcardDomainLabel)).ToList();
+        var plan = NamespaceCertificates.Plan(config, ns, labelled);
+        var output = new List<JsonNode?>();
+        output.AddRange(plan.Create);
+        output.AddRange(plan.Update.Select(u => (JsonNode)new JsonObject { ["update"] = u.Updated.DeepClone() }));
+        output.AddRange(plan.Delete.Select(d => (JsonNode)new JsonObject { ["delete"] = Meta.Name(d) }));
+        if (plan.Error is not null) output.Add(new JsonObject { ["reconcileError"] = plan.Error });
+        return output;
+    }
 
     private static IEnumerable<JsonObject> OfKind(List<JsonObject> docs, string kind) => docs.Where(d => Json.Str(d, "kind") == kind);
 

@@ -3,6 +3,7 @@ using Ingress.Cli.Logging;
 using Ingress.Cli.Observability;
 using Ingress.Kube.Client;
 using Ingress.Local.Hosting;
+using Ingress.Serving.Images;
 using Serilog.Core;
 
 namespace Ingress.Cli.Commands;
@@ -14,7 +15,7 @@ namespace Ingress.Cli.Commands;
 public static class ControllerCommand
 {
     /// <summary>The serving controllers: what the <c>controller</c> Deployment runs.</summary>
-    public const string ServingControllers = "service,configuration,revision,route,domainmapping";
+    public const string ServingControllers = "service,configuration,revision,route,domainmapping,namespace-wildcard-cert";
 
     public static Command Create() => Create("controller",
         "Run Knative Serving controllers (default: all of serving, networking and autoscaling in one process).",
@@ -62,8 +63,16 @@ public static class ControllerCommand
         // Services or KIngresses at once) is bounded by them, so operators can raise them as in Knative.
         var kubeApiQps = new Option<double?>("--kube-api-qps") { Description = "Client-side rate limit on API requests per second (default 50)." };
         var kubeApiBurst = new Option<int?>("--kube-api-burst") { Description = "Requests allowed above --kube-api-qps in a burst (default 100)." };
+        // Tag-to-digest resolution needs the image registries. A pod reaches them; a process pointed at an API server
+        // with --server/--kubeconfig (tests, `ingress apiserver`, a laptop) usually has no registry behind its images,
+        // so there the default is none: Revisions then run their images by tag, as under render and up.
+        var imageDigests = new Option<string?>("--image-digests")
+        {
+            Description = "How Revisions resolve image tags to digests: registry (ask the image registry, default in a pod) or none (default with --server/--kubeconfig).",
+        };
+        imageDigests.AcceptOnlyFromAmong("registry", "none");
         var command = new Command(verb, description);
-        foreach (var o in new Option[] { kubeconfig, server, controllers, metricsPort, noLeaderElect, leaseName, systemNamespace, clusterDomain, logFormat, kubeApiQps, kubeApiBurst }) command.Options.Add(o);
+        foreach (var o in new Option[] { kubeconfig, server, controllers, metricsPort, noLeaderElect, leaseName, systemNamespace, clusterDomain, logFormat, kubeApiQps, kubeApiBurst, imageDigests }) command.Options.Add(o);
         command.SetAction(async (parse, ct) =>
         {
             IReadOnlySet<string> selected;
@@ -87,8 +96,11 @@ public static class ControllerCommand
             var defaults = new KubeClientOptions();
             var clientOptions = new KubeClientOptions { Qps = parse.GetValue(kubeApiQps) ?? defaults.Qps, Burst = parse.GetValue(kubeApiBurst) ?? defaults.Burst };
             using var client = new KubeClient(connection, clientOptions, loggerFactory);
+            using var registryHttp = new HttpClient { Timeout = Timeout.InfiniteTimeSpan }; // config-deployment digest-resolution-timeout bounds each image
+            var resolveDigests = (parse.GetValue(imageDigests) ?? (inCluster ? "registry" : "none")) == "registry";
             var options = new ControllerHostOptions
             {
+                ImageDigests = resolveDigests ? new RegistryDigestResolver(registryHttp) : ImageDigestResolvers.None,
                 Controllers = selected, MetricsPort = parse.GetValue(metricsPort), LeaderElection = !parse.GetValue(noLeaderElect),
                 LeaseName = parse.GetValue(leaseName)!, SystemNamespace = parse.GetValue(systemNamespace)!, ClusterDomain = parse.GetValue(clusterDomain)!,
                 ObservabilityComponent = verb,

@@ -95,12 +95,13 @@ public sealed partial class ControllerHost : IAsyncDisposable
                 RunAsync = autoscaling.RunAsync, Release = () => { autoscaling.Dispose(); return ValueTask.CompletedTask; },
             });
         }
-        string[] servingNames = [ControllerNames.Service, ControllerNames.Configuration, ControllerNames.Revision, ControllerNames.Route, ControllerNames.DomainMapping];
+        string[] servingNames = [ControllerNames.Service, ControllerNames.Configuration, ControllerNames.Revision, ControllerNames.Route, ControllerNames.DomainMapping, ControllerNames.NamespaceWildcardCert];
         if (servingNames.Any(selected.Contains))
         {
             var serving = ServingControllers.Register(Client, Informers, new ServingControllerOptions
             {
                 SystemNamespace = Options.SystemNamespace, ClusterDomainName = Options.ClusterDomain, Workers = Options.Workers, Time = Options.Time,
+                ImageDigests = Options.ImageDigests,
             }, _loggerFactory);
             // Serving registers its five controllers together; only the selected ones run (and count for idleness).
             var chosen = serving.Controllers.Where(c => selected.Contains(c.Name)).ToList();

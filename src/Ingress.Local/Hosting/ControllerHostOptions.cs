@@ -19,10 +19,13 @@ public static class ControllerNames
     public const string Revision = "revision";
     public const string Route = "route";
     public const string DomainMapping = "domainmapping";
+    /// <summary>Namespace wildcard Certificates (upstream nscert); does nothing until config-network
+    /// <c>namespace-wildcard-cert-selector</c> selects a namespace.</summary>
+    public const string NamespaceWildcardCert = "namespace-wildcard-cert";
     public const string Ingress = "ingress";
     public const string Autoscaler = "autoscaler";
 
-    public static readonly IReadOnlyList<string> All = [Service, Configuration, Revision, Route, DomainMapping, Ingress, Autoscaler];
+    public static readonly IReadOnlyList<string> All = [Service, Configuration, Revision, Route, DomainMapping, NamespaceWildcardCert, Ingress, Autoscaler];
 
     /// <summary>Parses a comma-separated list; null, empty or "all" selects every controller.</summary>
     /// <exception cref="ArgumentException">A name is not one of <see cref="All"/>.</exception>
@@ -68,4 +71,7 @@ public sealed class ControllerHostOptions
     /// default, render and tests) follows neither config-logging nor config-observability.</summary>
     public string? ObservabilityComponent { get; init; }
     public TimeProvider Time { get; init; } = TimeProvider.System;
+    /// <summary>Tag → digest resolution for Revisions. Default none: render and up have no registry underneath (see
+    /// <see cref="Ingress.Serving.Images.ImageDigestResolvers.None"/>); <c>ingress controller</c> in a pod passes the registry client.</summary>
+    public Ingress.Serving.Images.IImageDigestResolver ImageDigests { get; init; } = Ingress.Serving.Images.ImageDigestResolvers.None;
 }

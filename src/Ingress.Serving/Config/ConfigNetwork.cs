@@ -38,6 +38,8 @@ public sealed record ConfigNetwork
     public MeshCompatibilityMode MeshCompatibilityMode { get; init; } = MeshCompatibilityMode.Auto;
     /// <summary>Raw YAML of <c>namespace-wildcard-cert-selector</c> (a LabelSelector), null when unset.</summary>
     public string? NamespaceWildcardCertSelector { get; init; }
+    /// <summary>The parsed selector; null (the default, as upstream) selects no namespace: no wildcard Certificates.</summary>
+    public NamespaceSelector? NamespaceWildcardCertSelectorParsed { get; init; }
 
     internal GoTemplate DomainTemplateParsed { get; private init; } = GoTemplate.Parse("domain-template", DefaultDomainTemplate);
     internal GoTemplate TagTemplateParsed { get; private init; } = GoTemplate.Parse("tag-template", DefaultTagTemplate);
@@ -138,6 +140,7 @@ public sealed record ConfigNetwork
             ClusterLocalDomainTls = clTls,
             MeshCompatibilityMode = mesh,
             NamespaceWildcardCertSelector = wildcardSelector,
+            NamespaceWildcardCertSelectorParsed = NamespaceSelector.Parse(wildcardSelector),
             DomainTemplateParsed = domainT,
             TagTemplateParsed = tagT,
         };

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Ingress.Kube.Client;
 using Ingress.Kube.Controller;
+using Ingress.Serving.Images;
 using Ingress.Serving.Resources;
 using Ingress.Serving.Status;
 using Ingress.Serving.Webhook;
@@ -24,10 +25,11 @@ public sealed partial class RevisionReconciler(ServingContext ctx) : IKindReconc
         var ns = Meta.Namespace(revision);
         var readyBefore = TrafficBuilder.IsReady(revision);
         RevisionStatus.Initialize(revision, now);
-        // Revisions are immutable: what ran is what the template said (status.containerStatuses' images
-        // would need digest resolution, which is not done here).
         if (config.Deployment is null)
             throw new InvalidOperationException("config-deployment has not been loaded (queue-sidecar-image is required)");
+        // Tags → digests before the Deployment exists, so every replica runs the same image (upstream reconcileDigest).
+        if (ctx.ImageDigests.Resolves && !ImageDigests.AlreadyResolved(revision))
+            await ResolveDigestsAsync(revision, config.Deployment, now, ct).ConfigureAwait(false);
 
         var desiredDeployment = DeploymentResources.MakeDeployment(config, revision, 1, ctx.SystemNamespace);
         var existingDeployment = ctx.Deployments.Get(ns, Meta.Name(desiredDeployment));
@@ -84,6 +86,50 @@ public sealed partial class RevisionReconciler(ServingContext ctx) : IKindReconc
         }
         return ReconcileResult.Done;
     }
+
+    /// <summary>Resolves every distinct image of the Revision (init containers first), each within
+    /// config-deployment <c>digest-resolution-timeout</c>, and records <c>status.containerStatuses</c> and
+    /// <c>status.initContainerStatuses</c>. The first failure, in spec order, marks ContainerHealthy False
+    /// (<c>ContainerMissing</c>, <c>Unable to fetch image "&lt;image&gt;": failed to resolve image to digest: …</c>) and
+    /// fails the reconcile, which is retried with backoff. Resolution runs inline, not in upstream's background queue:
+    /// the worker waits at most the timeout per image, and the result is the same.</summary>
+    private async Task ResolveDigestsAsync(JsonObject revision, Config.ConfigDeployment deployment, DateTimeOffset now, CancellationToken ct)
+    {
+        var images = ImageDigests.Images(revision);
+        var timeout = TimeSpan.FromTicks(Math.Max(1, deployment.DigestResolutionTimeout.Nanoseconds / 100));
+        var tasks = images.Distinct(StringComparer.Ordinal).ToDictionary(i => i, i => ResolveOneAsync(i, deployment.RegistriesSkippingTagResolving, timeout, ct), StringComparer.Ordinal);
+        try { await Task.WhenAll(tasks.Values).ConfigureAwait(false); }
+        catch (ImageResolutionException) { /* reported below, in spec order */ }
+        foreach (var image in images)
+        {
+            if (tasks[image].Exception?.InnerException is ImageResolutionException e)
+            {
+                var message = ImageDigests.ContainerMissingMessage(image, "failed to resolve image to digest") + ": " + e.Message;
+                LogDigestFailed(_log, Meta.Namespace(revision), Meta.Name(revision), image, e.Failure.ToString(), e.Message);
+                RevisionStatus.MarkContainerMissing(revision, now, message);
+                throw new InvalidOperationException(message, e);
+            }
+        }
+        ImageDigests.SetStatuses(revision, tasks.ToDictionary(kv => kv.Key, kv => kv.Value.Result, StringComparer.Ordinal));
+    }
+
+    private async Task<string> ResolveOneAsync(string image, IReadOnlySet<string> skip, TimeSpan timeout, CancellationToken ct)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            return await ctx.ImageDigests.ResolveAsync(image, skip, deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
+        {
+            // Go's context error text, as upstream's resolver reports a timeout.
+            throw new ImageResolutionException(ImageResolutionFailure.Timeout, "context deadline exceeded", e);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Revision {namespace}/{name}: image {image} not resolved to a digest ({failure}): {error}")]
+    private static partial void LogDigestFailed(ILogger logger, string @namespace, string name, string image, string failure, string error);
 
     /// <summary>The first Pod of the Deployment's selector, listed live with limit 1 as upstream does (pods are not
     /// cached: only a Deployment with no available replica needs one). A failed list is logged and skipped.</summary>

@@ -42,6 +42,8 @@ public sealed class ServingContext
     /// <summary>See <see cref="ServingControllerOptions.CreateServerlessServices"/>.</summary>
     public bool CreateServerlessServices { get; init; } = true;
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
+    /// <summary>Tag → digest resolution for Revisions; default none (see <see cref="Images.ImageDigestResolvers.None"/>).</summary>
+    public Images.IImageDigestResolver ImageDigests { get; init; } = Images.ImageDigestResolvers.None;
 
     public required Lister<JsonObject> Services { get; init; }
     public required Lister<JsonObject> Configurations { get; init; }

@@ -188,12 +188,12 @@ public static class CertificateResources
         return path;
     }
 
-    /// <summary>A namespace's wildcard Certificate for <paramref name="domain"/> (upstream nscert): name = the DNS
-    /// name without its <c>*.</c> label, owned by the Namespace, labelled with the domain.</summary>
+    /// <summary>A namespace's wildcard Certificate for <paramref name="domain"/> (upstream nscert): named
+    /// <see cref="WildcardCertificateName"/>, controlled by the Namespace, labelled with the domain, annotated with
+    /// the certificate class; its Secret has the same name.</summary>
     public static JsonObject MakeWildcardCertificate(JsonObject ns, string dnsName, string domain, string certClass)
     {
-        var dot = dnsName.IndexOf('.');
-        var name = dot >= 0 ? dnsName[(dot + 1)..] : dnsName;
+        var name = WildcardCertificateName(dnsName);
         return new JsonObject
         {
             ["apiVersion"] = Keys.NetworkingV1Alpha1,
@@ -212,6 +212,14 @@ public static class CertificateResources
                 ["secretName"] = name,
             },
         };
+    }
+
+    /// <summary>The wildcard DNS name without its first label: <c>*.ns.example.com</c> → <c>ns.example.com</c>
+    /// (a name without a dot is kept whole).</summary>
+    public static string WildcardCertificateName(string dnsName)
+    {
+        var dot = dnsName.IndexOf('.');
+        return dot >= 0 ? dnsName[(dot + 1)..] : dnsName;
     }
 
     /// <summary>zlib's Adler-32 of the UTF-8 bytes (Go hash/adler32.Checksum).</summary>

@@ -148,15 +148,19 @@ public static class DeploymentResources
         }
         containers.Add(MakeQueueContainer(config, deploymentConfig, rev, userProbe, userPort, timeout, configName, serviceName, systemNamespace));
         spec["containers"] = containers;
+        // Init containers run their resolved digests too (status.initContainerStatuses).
+        var initDigests = ImageDigests(rev, "initContainerStatuses");
+        foreach (var init in Json.Arr(spec, "initContainers")?.OfType<JsonObject>() ?? [])
+            if (initDigests.TryGetValue(Json.Str(init, "name"), out var initDigest)) init["image"] = initDigest;
         spec["terminationGracePeriodSeconds"] = timeout;
         if (!spec.ContainsKey("enableServiceLinks") && config.Defaults.EnableServiceLinks is { } esl) spec["enableServiceLinks"] = esl;
         return spec;
     }
 
-    private static Dictionary<string, string> ImageDigests(JsonObject rev)
+    private static Dictionary<string, string> ImageDigests(JsonObject rev, string statusKey = "containerStatuses")
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var s in Json.Arr(Json.Obj(rev, "status"), "containerStatuses")?.OfType<JsonObject>() ?? [])
+        foreach (var s in Json.Arr(Json.Obj(rev, "status"), statusKey)?.OfType<JsonObject>() ?? [])
             if (Json.Str(s, "imageDigest") is { Length: > 0 } d) result[Json.Str(s, "name")] = d;
         return result;
     }

@@ -38,6 +38,14 @@ public static class RevisionStatus
         cm.MarkUnknown(ContainerHealthy, ReasonDeploying, "");
     }
 
+    /// <summary>Upstream <c>ReasonContainerMissing</c>: an image could not be resolved to a digest.</summary>
+    public const string ReasonContainerMissing = "ContainerMissing";
+
+    /// <summary>ContainerHealthy False, reason ContainerMissing (upstream MarkContainerHealthyFalse after a failed
+    /// digest resolution); Ready follows.</summary>
+    public static void MarkContainerMissing(JsonObject revision, DateTimeOffset now, string message) =>
+        Manager(revision, now).MarkFalse(ContainerHealthy, ReasonContainerMissing, message);
+
     /// <summary>A child of the Revision's name exists but another object controls it.</summary>
     public static void MarkNotOwned(JsonObject revision, DateTimeOffset now, string kind, string name) =>
         Manager(revision, now).MarkFalse(ResourcesAvailable, ReasonNotOwned, Meta.NotOwnedMessage(kind, name));

@@ -32,6 +32,7 @@ public class ReconcilerTableTests
         (RevisionReconciler.ControllerName, ServingKinds.Revisions),
         (RouteReconciler.ControllerName, ServingKinds.Routes),
         (DomainMappingReconciler.ControllerName, ServingKinds.DomainMappings),
+        (NamespaceWildcardCertReconciler.ControllerName, ResourceDescriptor.Namespaces),
     ];
 
     /// <summary>Every kind whose writes are recorded (Events are left out: the recorder sends them in the background).</summary>
@@ -39,7 +40,7 @@ public class ReconcilerTableTests
     [
         ServingKinds.Services, ServingKinds.Configurations, ServingKinds.Revisions, ServingKinds.Routes, ServingKinds.DomainMappings,
         ServingKinds.Ingresses, ServingKinds.ServerlessServices, ServingKinds.ClusterDomainClaims, ServingKinds.PodAutoscalers,
-        ServingKinds.Deployments, ServingKinds.CoreServices, ResourceDescriptor.Pods,
+        ServingKinds.Deployments, ServingKinds.CoreServices, ResourceDescriptor.Pods, ServingKinds.Certificates, ResourceDescriptor.Namespaces,
     ];
 
     private static string Root([CallerFilePath] string path = "") => Path.Combine(Path.GetDirectoryName(path)!, "..", "Table");
@@ -72,7 +73,8 @@ public class ReconcilerTableTests
 
     [Fact]
     public void Every_controller_has_cases() =>
-        Assert.All(new[] { ConfigurationReconciler.ControllerName, RevisionReconciler.ControllerName, RouteReconciler.ControllerName, ServiceReconciler.ControllerName },
+        Assert.All(new[] { ConfigurationReconciler.ControllerName, RevisionReconciler.ControllerName, RouteReconciler.ControllerName, ServiceReconciler.ControllerName,
+                NamespaceWildcardCertReconciler.ControllerName },
             c => Assert.Contains(Cases(), x => (string)x[0] == c));
 
     private static async Task<JsonObject> RunAsync(string controller, JsonObject header, List<JsonObject> objects)
@@ -95,8 +97,9 @@ public class ReconcilerTableTests
 
         var (primaryKind, reconciler) = Make(controller, controllers.Context);
         var key = Json.Str(header, "key");
+        // ns/name, or a bare name for a cluster-scoped kind (Namespace).
         var parts = key.Split('/');
-        var entry = informers.Dynamic(primaryKind).Lister.Get(parts[0], parts[1]) ?? throw new InvalidOperationException($"{key} is not among the inputs");
+        var entry = (parts.Length == 1 ? informers.Dynamic(primaryKind).Lister.Get(null, parts[0]) : informers.Dynamic(primaryKind).Lister.Get(parts[0], parts[1])) ?? throw new InvalidOperationException($"{key} is not among the inputs");
         var target = (JsonObject)entry.DeepClone();
         string? error = null;
         ReconcileResult? result = null;
@@ -140,6 +143,7 @@ public class ReconcilerTableTests
         RevisionReconciler.ControllerName => (ServingKinds.Revisions, new RevisionReconciler(ctx)),
         RouteReconciler.ControllerName => (ServingKinds.Routes, new RouteReconciler(ctx)),
         DomainMappingReconciler.ControllerName => (ServingKinds.DomainMappings, new DomainMappingReconciler(ctx)),
+        NamespaceWildcardCertReconciler.ControllerName => (ResourceDescriptor.Namespaces, new NamespaceWildcardCertReconciler(ctx)),
         _ => throw new InvalidOperationException($"unknown controller {controller}"),
     };
 

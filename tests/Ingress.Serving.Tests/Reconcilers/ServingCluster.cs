@@ -35,7 +35,9 @@ public sealed class ServingCluster : IAsyncDisposable
 
     /// <param name="admitConfigMaps">False: bad config maps reach the store (as when the webhook is down).</param>
     /// <param name="configMaps">Config maps created before the controllers start (name → data).</param>
-    public static async Task<ServingCluster> StartAsync(IReadOnlyDictionary<string, Dictionary<string, string>>? configMaps = null, bool admitConfigMaps = true)
+    /// <param name="options">Controller options (default: ServingControllers' defaults).</param>
+    public static async Task<ServingCluster> StartAsync(IReadOnlyDictionary<string, Dictionary<string, string>>? configMaps = null, bool admitConfigMaps = true,
+        ServingControllerOptions? options = null)
     {
         var server = new ApiServerHost(new ApiServerOptions { BookmarkInterval = TimeSpan.FromSeconds(1) });
         server.PreloadCustomResourceDefinitions(LoadCrds());
@@ -48,7 +50,7 @@ public sealed class ServingCluster : IAsyncDisposable
         var cms = configMaps ?? new Dictionary<string, Dictionary<string, string>>();
         if (!cms.ContainsKey(ConfigDeployment.Name)) cms = new Dictionary<string, Dictionary<string, string>>(cms) { [ConfigDeployment.Name] = new() { ["queue-sidecar-image"] = "example.dev/queue:latest" } };
         foreach (var (name, data) in cms) await cluster.CreateConfigMapAsync(name, data);
-        cluster.Controllers = ServingControllers.Register(client, informers, new ServingControllerOptions());
+        cluster.Controllers = ServingControllers.Register(client, informers, options ?? new ServingControllerOptions());
         informers.Start(cluster.Token);
         await informers.WaitForCacheSyncAsync(cluster.Token);
         cluster._run = cluster.Controllers.RunAsync(cluster.Token);
