@@ -18,9 +18,15 @@ public static class ProxyLoadGenerator
         : RunAsync(args);
 
     /// <summary>
-    /// Time from process start to the first 200 of a readiness probe (<c>User-Agent: kube-probe/…</c>,
-    /// <c>K-Network-Probe: queue</c>), polling every millisecond over fresh connections. Runs the command given
-    /// after <c>--</c> with the current environment, <c>--runs</c> times, and prints each figure and the median.
+    /// Time from process start (exec) to the first 200 of a readiness probe (<c>User-Agent: kube-probe/…</c>,
+    /// <c>K-Network-Probe: queue</c>), polling every millisecond over fresh connections, and the CPU time (user +
+    /// system, all threads) the process had used by then.
+    /// <para><c>startup --url U --runs N [--build NAME=EXE[;VAR=value...]]... -- ARGS...</c>: every build is started
+    /// with ARGS (e.g. <c>queue-proxy</c>), the current environment plus its own variables; an EXE ending in
+    /// <c>.dll</c> is started through the <c>dotnet</c> muxer. Builds are <b>interleaved run by run</b> (A B C A B C …,
+    /// the order rotating each run) so that every build sees the same minutes of a shared machine. Prints each run,
+    /// then per build the median wall and CPU time and the median over runs of the ratio to the first build measured
+    /// in the same run. Without <c>--build</c>, the command after <c>--</c> is the only build (the old form).</para>
     /// </summary>
     public static async Task<int> StartupAsync(string[] args)
     {
@@ -32,51 +38,110 @@ public static class ProxyLoadGenerator
         var url = new Uri(Arg("--url", "http://127.0.0.1:8012/"));
         var runs = int.Parse(Arg("--runs", "5"), CultureInfo.InvariantCulture);
         var separator = Array.IndexOf(args, "--");
-        var command = args[(separator + 1)..];
-        var figures = new List<double>();
-        var cpuFigures = new List<double>();
+        var command = separator >= 0 ? args[(separator + 1)..] : [];
+        var builds = new List<StartupBuild>();
+        for (var i = 0; i + 1 < args.Length && (separator < 0 || i < separator); i++)
+            if (args[i] == "--build") builds.Add(StartupBuild.Parse(args[i + 1], command));
+        if (builds.Count == 0) builds.Add(new StartupBuild("run", command[0], command[1..], []));
+
+        // One unrecorded start per build first: the generator's own HTTP client gets jitted and every build's files
+        // get into the page cache, so the first recorded run is not the odd one out.
+        foreach (var build in builds) await StartOnceAsync(build, url).ConfigureAwait(false);
+
+        var wall = builds.ToDictionary(b => b.Name, _ => new List<double>());
+        var cpu = builds.ToDictionary(b => b.Name, _ => new List<double>());
+        var wallRatio = builds.ToDictionary(b => b.Name, _ => new List<double>());
+        var cpuRatio = builds.ToDictionary(b => b.Name, _ => new List<double>());
         for (var run = 0; run < runs; run++)
         {
-            var info = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in command.Skip(1)) info.ArgumentList.Add(a);
-            var started = Stopwatch.GetTimestamp();
-            using var process = Process.Start(info)!;
-            _ = process.StandardOutput.ReadToEndAsync();
-            _ = process.StandardError.ReadToEndAsync();
-            using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false, PooledConnectionLifetime = TimeSpan.Zero }) { Timeout = TimeSpan.FromSeconds(1) };
-            while (true)
+            var results = new Dictionary<string, (double Wall, double Cpu)>();
+            for (var k = 0; k < builds.Count; k++)
             {
-                try
-                {
-                    using var request = new HttpRequestMessage(HttpMethod.Get, url);
-                    request.Headers.TryAddWithoutValidation("User-Agent", "kube-probe/1.32");
-                    request.Headers.TryAddWithoutValidation("K-Network-Probe", "queue");
-                    using var response = await client.SendAsync(request).ConfigureAwait(false);
-                    if (response.StatusCode == HttpStatusCode.OK) break;
-                }
-                catch (HttpRequestException)
-                {
-                }
-                catch (TaskCanceledException)
-                {
-                }
-                if (Stopwatch.GetElapsedTime(started) > TimeSpan.FromSeconds(30)) throw new TimeoutException("never became ready");
-                await Task.Delay(1).ConfigureAwait(false);
+                var build = builds[(k + run) % builds.Count];
+                var (ms, cpuMs) = await StartOnceAsync(build, url).ConfigureAwait(false);
+                results[build.Name] = (ms, cpuMs);
+                wall[build.Name].Add(ms);
+                cpu[build.Name].Add(cpuMs);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"startup run {run + 1}: {ms:F1} ms, {cpuMs:F1} ms CPU [{build.Name}]"));
             }
-            var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            var cpu = CpuMilliseconds(process.Id);
-            figures.Add(ms);
-            cpuFigures.Add(cpu);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"startup run {run + 1}: {ms:F1} ms, {cpu:F1} ms CPU"));
-            process.Kill();
-            await process.WaitForExitAsync().ConfigureAwait(false);
-            await Task.Delay(200).ConfigureAwait(false);
+            var reference = results[builds[0].Name];
+            foreach (var build in builds)
+            {
+                wallRatio[build.Name].Add(results[build.Name].Wall / reference.Wall);
+                cpuRatio[build.Name].Add(results[build.Name].Cpu / reference.Cpu);
+            }
         }
-        figures.Sort();
-        cpuFigures.Sort();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"startup median={figures[figures.Count / 2]:F1} min={figures[0]:F1} max={figures[^1]:F1} cpu_median={cpuFigures[cpuFigures.Count / 2]:F1}"));
+        foreach (var build in builds)
+        {
+            var w = wall[build.Name];
+            var ratios = builds.Count > 1
+                ? string.Create(CultureInfo.InvariantCulture, $" wall_ratio={Median(wallRatio[build.Name]):F3} cpu_ratio={Median(cpuRatio[build.Name]):F3} (vs {builds[0].Name}, same run)")
+                : "";
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"startup {build.Name} median={Median(w):F1} min={w.Min():F1} max={w.Max():F1} cpu_median={Median(cpu[build.Name]):F1}{ratios}"));
+        }
         return 0;
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    /// <summary>One executable to start: its name in the output, the file, its arguments and extra environment.</summary>
+    private sealed record StartupBuild(string Name, string Executable, string[] Arguments, KeyValuePair<string, string>[] Environment)
+    {
+        /// <summary><c>NAME=EXE[;VAR=value...]</c>; an EXE ending in .dll runs as <c>dotnet EXE ARGS</c>.</summary>
+        public static StartupBuild Parse(string spec, string[] arguments)
+        {
+            var equals = spec.IndexOf('=', StringComparison.Ordinal);
+            var parts = spec[(equals + 1)..].Split(';');
+            var environment = parts[1..].Select(p => new KeyValuePair<string, string>(p[..p.IndexOf('=', StringComparison.Ordinal)], p[(p.IndexOf('=', StringComparison.Ordinal) + 1)..])).ToArray();
+            var exe = parts[0];
+            return exe.EndsWith(".dll", StringComparison.Ordinal)
+                ? new StartupBuild(spec[..equals], "dotnet", [exe, .. arguments], environment)
+                : new StartupBuild(spec[..equals], exe, arguments, environment);
+        }
+    }
+
+    private static async Task<(double WallMs, double CpuMs)> StartOnceAsync(StartupBuild build, Uri url)
+    {
+        var info = new ProcessStartInfo(build.Executable) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in build.Arguments) info.ArgumentList.Add(a);
+        foreach (var (name, value) in build.Environment) info.Environment[name] = value;
+        using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false, PooledConnectionLifetime = TimeSpan.Zero }) { Timeout = TimeSpan.FromSeconds(1) };
+        var started = Stopwatch.GetTimestamp();
+        using var process = Process.Start(info)!;
+        _ = process.StandardOutput.ReadToEndAsync();
+        _ = process.StandardError.ReadToEndAsync();
+        while (true)
+        {
+            try
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, url);
+                request.Headers.TryAddWithoutValidation("User-Agent", "kube-probe/1.32");
+                request.Headers.TryAddWithoutValidation("K-Network-Probe", "queue");
+                using var response = await client.SendAsync(request).ConfigureAwait(false);
+                if (response.StatusCode == HttpStatusCode.OK) break;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException)
+            {
+            }
+            if (process.HasExited) throw new InvalidOperationException($"{build.Name} exited with {process.ExitCode} before it was ready");
+            if (Stopwatch.GetElapsedTime(started) > TimeSpan.FromSeconds(30)) throw new TimeoutException($"{build.Name} never became ready");
+            await Task.Delay(1).ConfigureAwait(false);
+        }
+        var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        var cpuMs = CpuMilliseconds(process.Id);
+        process.Kill();
+        await process.WaitForExitAsync().ConfigureAwait(false);
+        // Let the ports the process held be released before the next start binds them again.
+        await Task.Delay(200).ConfigureAwait(false);
+        return (ms, cpuMs);
     }
 
     /// <summary>CPU time all of a process's threads have run so far (Linux schedstat, nanoseconds). Why: on a shared

@@ -9,11 +9,12 @@
 # Throughput: wrk -t2 -c50; latency: our constant-rate generator at 1000 req/s (open loop); start: exec -> first 200.
 # The machine is shared and noisy: every phase runs ROUNDS interleaved rounds (all targets in each round) and reports
 # the median over rounds of the ratio measured within a round.
-# Environment: PROXY_BENCH_PHASES (subset of "throughput latency startup"), PROXY_BENCH_ROUNDS (default 3),
+# Environment: PROXY_BENCH_PHASES (subset of "throughput latency startup"), PROXY_BENCH_ROUNDS (default 3; startup: 5 runs per round),
 #   PROXY_BENCH_BASELINE_INGRESS (another `ingress` executable, e.g. a publish of an older commit: its queue-proxy
 #   (:28112) and activator (:38112) run beside this build's and are measured in the same rounds, interleaved, in the
 #   throughput phase; its start is measured interleaved with this one's in the startup phase),
-#   PROXY_BENCH_INGRESS (run this published `ingress` instead of publishing the work tree's).
+#   PROXY_BENCH_INGRESS (run this published `ingress` instead of publishing the work tree's), PROXY_BENCH_SHIPPED=1 (also
+#   publish and start the image's build), PROXY_BENCH_STARTUP_BUILDS ("name=exe[;VAR=value...] ..." more builds or knobs).
 set -euo pipefail
 DURATION="${1:-10}"
 PHASES="${PROXY_BENCH_PHASES:-throughput latency startup}"   # a subset can be chosen, e.g. "throughput"
@@ -192,24 +193,26 @@ echo "targets: queue-proxy p50 <= +0.3 ms, p99 <= +2 ms; activator+queue-proxy p
 fi
 
 if [[ " $PHASES " == *" startup "* ]]; then
-echo "== queue-proxy start to ready (process exec -> first 200 on the readiness probe), ${ROUNDS} rounds x 5 runs"
+RUNS=$((ROUNDS * 5))
+echo "== queue-proxy start to ready (process exec -> first 200 on the readiness probe), ${RUNS} runs per build, builds interleaved run by run"
 cleanup; PIDS=()
 "$NGINX" -p "$WORK/nginx-app" -c "$WORK/nginx-app/nginx.conf" -g 'daemon off;' & PIDS+=($!)
 sleep 0.5
-BUILDS=("r2r=$INGRESS" "jit=$INGRESS_JIT")
-[[ -n "${PROXY_BENCH_BASELINE_INGRESS:-}" ]] && BUILDS+=("baseline=$PROXY_BENCH_BASELINE_INGRESS")
-declare -A WALL CPUS
-for round in $(seq 1 "$ROUNDS"); do
-  for build in "${BUILDS[@]}"; do
-    name="${build%%=*}"; exe="${build#*=}"
-    out="$(env "${QP_ENV[@]}" "$LOADGEN" startup --url http://127.0.0.1:28012/ --runs 5 -- "$exe" queue-proxy)"
-    WALL[$name]+="$(awk '/^startup run/ {print $4}' <<<"$out") "
-    CPUS[$name]+="$(awk '/^startup run/ {print $6}' <<<"$out") "
-    echo "round $round $name: $(tail -1 <<<"$out")"
-  done
-done
-for build in "${BUILDS[@]}"; do
-  name="${build%%=*}"
-  echo "$name: median of all runs $(tr ' ' '\n' <<<"${WALL[$name]}" | grep . | median) ms wall, $(tr ' ' '\n' <<<"${CPUS[$name]}" | grep . | median) ms CPU (target <= 150 ms wall)"
-done
+# The first build is the reference of the same-run ratios. "shipped" is the image's build (self-contained, ReadyToRun,
+# trimmed: docs/perf/cluster.md), published only when PROXY_BENCH_SHIPPED=1 (a few minutes of crossgen and ILLink).
+BUILDS=()
+if [[ -n "${PROXY_BENCH_BASELINE_INGRESS:-}" ]]; then BUILDS+=(--build "baseline=$PROXY_BENCH_BASELINE_INGRESS"); fi
+BUILDS+=(--build "r2r=$INGRESS")
+if [[ -f "$INGRESS.dll" ]]; then BUILDS+=(--build "r2r-muxer=$INGRESS.dll"); fi   # `dotnet ingress.dll`: muxer + hostfxr
+BUILDS+=(--build "jit=$INGRESS_JIT")
+if [[ "${PROXY_BENCH_SHIPPED:-0}" == 1 ]]; then
+  dotnet publish "$REPO/src/Ingress.Cli/Ingress.Cli.csproj" -c Release -r linux-x64 --self-contained -p:PublishReadyToRun=true \
+    -p:PublishTrimmed=true -p:JsonSerializerIsReflectionEnabledByDefault=true -p:TreatWarningsAsErrors=false -p:DebugType=none \
+    -o "$WORK/ingress-shipped" -v q -nologo -clp:ErrorsOnly >/dev/null
+  BUILDS+=(--build "shipped=$WORK/ingress-shipped/ingress")
+fi
+# More builds or runtime knobs, e.g. PROXY_BENCH_STARTUP_BUILDS="pgo-off=/tmp/pub/ingress;DOTNET_TieredPGO=0 comp=/tmp/comp/ingress".
+for extra in ${PROXY_BENCH_STARTUP_BUILDS:-}; do BUILDS+=(--build "$extra"); done
+env "${QP_ENV[@]}" "$LOADGEN" startup --url http://127.0.0.1:28012/ --runs "$RUNS" "${BUILDS[@]}" -- queue-proxy | tee "$WORK/startup.txt"
+echo "(target <= 150 ms wall from exec; on a loaded machine compare cpu_median and the same-run ratios)"
 fi

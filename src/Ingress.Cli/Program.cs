@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.CompilerServices;
 using Ingress.Cli.Commands;
 
 namespace Ingress.Cli;
@@ -12,6 +13,14 @@ public static class Program
         // queue-proxy starts once per pod and must be ready within ~150 ms of exec; building every verb's options
         // costs 20-40 ms of that, so its only form (no arguments: it reads the environment) skips the parser.
         if (args is ["queue-proxy"]) return QueueProxyCommand.RunAsync(Console.Error, CancellationToken.None);
+        return InvokeParsed(args);
+    }
+
+    /// <summary>Every other command line. A method of its own so that the queue-proxy path above never touches a
+    /// System.CommandLine type (a method the JIT compiles loads every assembly its body names).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Task<int> InvokeParsed(string[] args)
+    {
         // SIGTERM cancels the verb's token; the verb then drains. System.CommandLine's default gives it 2 s before exiting
         // with 143; a pod's terminationGracePeriodSeconds (then SIGKILL) is the real bound, so allow up to the activator's 600 s.
         return BuildRoot().Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(600) });

@@ -1,14 +1,11 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using Ingress.DataPlane.Hosting;
 using Ingress.DataPlane.QueueProxy;
 using Serilog;
 using Serilog.Extensions.Logging;
 using Serilog.Formatting.Json;
-using ILogger = Microsoft.Extensions.Logging.ILogger;
-using ILoggerFactory = Microsoft.Extensions.Logging.ILoggerFactory;
-using ILoggerProvider = Microsoft.Extensions.Logging.ILoggerProvider;
 using LogLevel = Microsoft.Extensions.Logging.LogLevel;
-using EventId = Microsoft.Extensions.Logging.EventId;
 
 namespace Ingress.Cli.Commands;
 
@@ -39,8 +36,10 @@ public static class QueueProxyCommand
             await error.WriteLineAsync("queue-proxy: " + ex.Message).ConfigureAwait(false);
             return 2;
         }
-        // Serilog is built on another thread while the ports are bound (it is first used after readiness).
-        using var loggerFactory = new DeferredLoggerFactory(() => DataPlaneProcess.CreateLoggerFactory("queue-proxy", options.Namespace + "/" + options.Revision));
+        // Serilog is built when the first line is logged: the start line, written by the warm-up after the first
+        // ready answer. Nothing before readiness logs at Information or above.
+        using var loggerFactory = new DeferredLoggerFactory(
+            () => DataPlaneProcess.CreateLoggerFactory("queue-proxy", options.Namespace + "/" + options.Revision), DataPlaneProcess.MinimumLevel);
         await using var server = new QueueProxyServer(options, loggerFactory);
         await server.StartAsync(cancellationToken).ConfigureAwait(false);
         await DataPlaneProcess.WaitForTerminationAsync(cancellationToken).ConfigureAwait(false);
@@ -52,11 +51,14 @@ public static class QueueProxyCommand
 /// <summary>Process set-up shared by the data-plane verbs: logging, socket scheduling, termination signals.</summary>
 internal static class DataPlaneProcess
 {
+    /// <summary>The data-plane verbs log Information and above (a request logs nothing unless it fails).</summary>
+    public const LogLevel MinimumLevel = LogLevel.Information;
+
     /// <summary>JSON lines on stdout with Knative's keys (knative.dev/key, knative.dev/controller-style component).</summary>
     public static SerilogLoggerFactory CreateLoggerFactory(string component, string key)
     {
         var logger = new LoggerConfiguration()
-            .MinimumLevel.Information()
+            .MinimumLevel.Information() // = MinimumLevel (a deferred factory answers IsEnabled from that)
             .Enrich.WithProperty("knative.dev/key", key)
             .Enrich.WithProperty("component", component)
             .WriteTo.Console(new JsonFormatter(renderMessage: true))
@@ -86,35 +88,5 @@ internal static class DataPlaneProcess
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Handler);
         using var registration = cancellationToken.Register(() => terminated.TrySetResult());
         await terminated.Task.ConfigureAwait(false);
-    }
-}
-
-/// <summary>
-/// A logger factory whose real factory is built on a pool thread. Why: building Serilog's JSON console pipeline
-/// costs several milliseconds at start, and queue-proxy logs nothing until after its first readiness answer; a log
-/// call that comes earlier waits for the real factory.
-/// </summary>
-internal sealed class DeferredLoggerFactory(Func<ILoggerFactory> create) : ILoggerFactory
-{
-    private readonly Task<ILoggerFactory> _inner = Task.Run(create);
-
-    public ILogger CreateLogger(string categoryName) => new DeferredLogger(_inner, categoryName);
-
-    public void AddProvider(ILoggerProvider provider) => _inner.GetAwaiter().GetResult().AddProvider(provider);
-
-    public void Dispose() => _inner.GetAwaiter().GetResult().Dispose();
-
-    private sealed class DeferredLogger(Task<ILoggerFactory> factory, string categoryName) : ILogger
-    {
-        private ILogger? _logger;
-
-        private ILogger Inner => _logger ??= factory.GetAwaiter().GetResult().CreateLogger(categoryName);
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => Inner.BeginScope(state);
-
-        public bool IsEnabled(LogLevel logLevel) => Inner.IsEnabled(logLevel);
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            Inner.Log(logLevel, eventId, state, exception, formatter);
     }
 }

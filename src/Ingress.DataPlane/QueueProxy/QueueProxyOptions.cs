@@ -47,6 +47,12 @@ public sealed record QueueProxyOptions
     /// <summary>How often the autoscaler stat is recomputed (Knative: 1 s; counts in it are per second).</summary>
     public TimeSpan ReportingPeriod { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>The warm-up (HTTP client, metrics, logging pipeline and the start log line) normally starts once the
+    /// first readiness check has been answered 200; when nothing has asked by this delay it starts anyway. 500 ms:
+    /// well after a kubelet's first probe would have come, short enough that the first real request finds a warm
+    /// process. <see cref="Timeout.InfiniteTimeSpan"/> waits for readiness only (tests).</summary>
+    public TimeSpan WarmUpFallbackDelay { get; init; } = TimeSpan.FromMilliseconds(500);
+
     public IReadOnlyList<ReadinessProbeSpec> EffectiveReadinessProbes =>
         ReadinessProbes.Count > 0 ? ReadinessProbes : [ReadinessProbeSpec.DefaultTcp(UserPort)];
 

@@ -90,7 +90,7 @@ public sealed partial class QueueProxyServer : IAsyncDisposable
     /// <summary>Binds every port and starts probing the user container at once (aggressively, so the first
     /// readiness check after start can already succeed). Only what the first readiness answer needs is on this
     /// path; the HTTP client, metrics and the start log line follow in a warm-up that begins once readiness has
-    /// been answered 200 (or after <see cref="WarmUpFallbackDelay"/>).</summary>
+    /// been answered 200 (or after <see cref="QueueProxyOptions.WarmUpFallbackDelay"/>).</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         // The user container is probed while the ports are being bound: the two overlap.
@@ -103,12 +103,8 @@ public sealed partial class QueueProxyServer : IAsyncDisposable
         _metricsPort = ports[3];
         _userMetricsPort = ports[4];
         _reporter = ReportLoopAsync(_stopping.Token);
-        _warmUpFallback = new Timer(static s => ((QueueProxyServer)s!).StartWarmUp(), this, WarmUpFallbackDelay, Timeout.InfiniteTimeSpan);
+        _warmUpFallback = new Timer(static s => ((QueueProxyServer)s!).StartWarmUp(), this, _options.WarmUpFallbackDelay, Timeout.InfiniteTimeSpan);
     }
-
-    /// <summary>When nothing has asked for readiness by then, the warm-up starts anyway (500 ms: well after a
-    /// kubelet's first probe would have come, short enough that the first real request finds a warm process).</summary>
-    public static readonly TimeSpan WarmUpFallbackDelay = TimeSpan.FromMilliseconds(500);
 
     /// <summary>Creates what the start path left out (System.Net.Http handler, metrics) on a pool thread and logs
     /// the start line. Requests that come earlier create them themselves (<see cref="Lazy{T}"/>).</summary>
