@@ -53,6 +53,39 @@ public sealed partial class UpShutdownTests
         Assert.Equal(0, kill.ExitCode);
     }
 
+    /// <summary>A port <c>ingress up</c> binds itself is held by someone else: it exits 1 at once with one line naming
+    /// the port and its flag (it used to log the bind error and then hang, neither serving nor exiting).</summary>
+    [Theory]
+    [InlineData("--metrics-port", "metrics")]
+    [InlineData("--http-port", "ingress gateway")]
+    [InlineData("--local-http-port", "cluster-local gateway")]
+    [InlineData("--api-port", "API server")]
+    public async Task A_taken_port_makes_up_exit_with_an_error_naming_it(string flag, string purpose)
+    {
+        var dataDir = Path.Combine(Path.GetTempPath(), "ingress-up-port-" + Guid.NewGuid().ToString("N"));
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        holder.Start();
+        var taken = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string Port(string f) => f == flag ? taken : f == "--api-port" ? "0" : UpHarness.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var output = new StringBuilder();
+        using var up = StartIngress(output, "up", "--data-dir", dataDir, "--http-port", Port("--http-port"), "--local-http-port", Port("--local-http-port"),
+            "--api-port", Port("--api-port"), "--metrics-port", Port("--metrics-port"));
+        try
+        {
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+            await up.WaitForExitAsync(deadline.Token);
+            up.WaitForExit(); // drains the redirected output
+            Assert.Equal(1, up.ExitCode);
+            Assert.Contains($"error: port {taken} ({purpose}, {flag}) is already in use", Text(output), StringComparison.Ordinal);
+            Assert.DoesNotContain("Unhandled exception", Text(output), StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!up.HasExited) up.Kill(entireProcessTree: true);
+            try { Directory.Delete(dataDir, true); } catch (IOException) { }
+        }
+    }
+
     [Theory]
     [InlineData("TERM")]
     [InlineData("INT")]

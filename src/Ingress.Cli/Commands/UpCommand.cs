@@ -28,11 +28,11 @@ public static class UpCommand
             void Stop(PosixSignalContext context)
             {
                 context.Cancel = true;
-                ThreadPool.QueueUserWorkItem(_ => stopping.Cancel());
+                ThreadPool.QueueUserWorkItem(_ => CancelQuietly(stopping));
             }
             using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
             using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-            using var relay = signalled.Register(() => ThreadPool.QueueUserWorkItem(_ => stopping.Cancel()));
+            using var relay = signalled.Register(() => ThreadPool.QueueUserWorkItem(_ => CancelQuietly(stopping)));
             var ct = stopping.Token;
             using var loggerFactory = CliLogging.Create(LogFormat.Text);
             var output = parse.InvocationConfiguration.Output;
@@ -57,8 +57,23 @@ public static class UpCommand
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
             }
+            catch (PortInUseException e)
+            {
+                // One clear line, exit 1; `await using` above stops whatever had started (API server, activator,
+                // controllers) before the process exits.
+                parse.InvocationConfiguration.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
             return 0;
         });
         return command;
+    }
+
+    /// <summary>A signal can arrive while the action is returning: the queued cancel may then run after the source
+    /// is disposed, which is harmless and must not crash the process with an unhandled ObjectDisposedException.</summary>
+    private static void CancelQuietly(CancellationTokenSource source)
+    {
+        try { source.Cancel(); }
+        catch (ObjectDisposedException) { }
     }
 }

@@ -131,6 +131,21 @@ public sealed partial class ControllerHost : IAsyncDisposable
     /// </summary>
     public async Task RunAsync(CancellationToken ct)
     {
+        try
+        {
+            await RunCoreAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!_synced.Task.IsCompleted && ex is not OperationCanceledException)
+        {
+            // Whoever waits for Synced (ingress up) learns that the host failed to start (e.g. its metrics port
+            // is taken) instead of waiting forever.
+            _synced.TrySetException(ex);
+            throw;
+        }
+    }
+
+    private async Task RunCoreAsync(CancellationToken ct)
+    {
         LogStarting(_log, string.Join(",", _modules.Select(m => m.Name)), Options.LeaderElection);
         if (Options.MetricsPort != 0 && _metrics is null)
         {

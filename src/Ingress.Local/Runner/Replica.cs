@@ -118,10 +118,7 @@ public sealed partial class Replica : IAsyncDisposable
         throw new ReplicaStartException(ReplicaFailure.AddressUnavailable, "no free loopback address for the pod", last);
     }
 
-    private static bool IsAddressInUse(Exception ex) =>
-        ex is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } ||
-        ex is IOException { InnerException: SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } } ||
-        (ex.InnerException is { } inner && IsAddressInUse(inner));
+    private static bool IsAddressInUse(Exception ex) => Up.PortInUseException.IsAddressInUse(ex);
 
     private async Task StartOnAddressAsync(CancellationToken ct)
     {

@@ -113,7 +113,7 @@ public sealed class LocalUp : IAsyncDisposable
         // Knative's admission, judged with the default config (live config-defaults edits are not followed yet).
         ServingAdmissionHooks.Register(_server, new ServingAdmission(() => ServingConfig.Default,
             annotations => Ingress.Local.AutoscalingAnnotationErrors.ToServing(AutoscalingAnnotations.Validate(annotations, AutoscalerConfig.Default))));
-        await _server.StartAsync(ct).ConfigureAwait(false);
+        await Bind(() => _server.StartAsync(ct), _ => (_options.ApiPort, "API server, --api-port")).ConfigureAwait(false);
         WriteKubeconfig(_server.BaseUri);
 
         var client = new KubeClient(KubeConnection.FromServer(_server.BaseUri), InProcessClient.Options(), _loggerFactory);
@@ -144,7 +144,7 @@ public sealed class LocalUp : IAsyncDisposable
             PodName = "activator-local",
         }, new KubeRevisionBackends(informers.For<Revision>(), informers.For<Endpoints>(), new KubeRevisionBackendsOptions { ActivatorIp = ActivatorIp }),
             new RuntimeStatSink(_autoscaling), _loggerFactory);
-        await _activator.StartAsync(ct).ConfigureAwait(false);
+        await Bind(() => _activator.StartAsync(ct), port => (port ?? _options.ActivatorPort, "activator")).ConfigureAwait(false);
         await SeedAsync(client, ct).ConfigureAwait(false);
 
         _runner = new LocalRunner(client, informers, new LocalRunnerOptions
@@ -156,12 +156,30 @@ public sealed class LocalUp : IAsyncDisposable
             informers.For<VirtualService>(), informers.For<IstioGateway>(), destinations, _loggerFactory);
 
         var controllers = _host.RunAsync(ct);
-        await _host.Synced.WaitAsync(ct).ConfigureAwait(false);
+        // The host fails Synced when it cannot start (its metrics listener cannot bind), so this does not wait forever.
+        await Bind(() => _host.Synced.WaitAsync(ct), _ => (_options.MetricsPort, "metrics, --metrics-port")).ConfigureAwait(false);
         var autoscaling = _autoscaling.RunAsync(ct);
-        await _gateway.StartAsync(ct).ConfigureAwait(false);
+        await Bind(() => _gateway.StartAsync(ct), port => port == _options.LocalHttpPort
+            ? (port.Value, "cluster-local gateway, --local-http-port")
+            : (port ?? _options.HttpPort, "ingress gateway, --http-port")).ConfigureAwait(false);
         var runner = _runner.RunAsync(ct);
         started?.Invoke(this);
         await Task.WhenAll(controllers, runner, IgnoreCancellation(autoscaling, ct)).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs a listener's start and turns "address already in use" into <see cref="PortInUseException"/>
+    /// naming the port (read from the bind error where the component has several) and its flag.</summary>
+    private static async Task Bind(Func<Task> start, Func<int?, (int Port, string Purpose)> describe)
+    {
+        try
+        {
+            await start().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (PortInUseException.IsAddressInUse(ex))
+        {
+            var (port, purpose) = describe(PortInUseException.PortFromMessage(ex));
+            throw new PortInUseException(port, purpose, ex);
+        }
     }
 
     private static async Task IgnoreCancellation(Task task, CancellationToken ct)
