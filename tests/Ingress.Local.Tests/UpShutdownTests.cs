@@ -86,6 +86,35 @@ public sealed partial class UpShutdownTests
         }
     }
 
+    /// <summary><c>ingress logs -f</c> as a real process: waits for a revision's first replica, prints its lines as
+    /// they are appended, and stops on SIGINT.</summary>
+    [Fact]
+    public async Task Logs_follow_prints_appended_lines_of_replicas_started_later()
+    {
+        var dataDir = Path.Combine(Path.GetTempPath(), "ingress-logs-f-" + Guid.NewGuid().ToString("N"));
+        var output = new StringBuilder();
+        using var logs = StartIngress(output, "logs", "hello-00001", "-f", "--data-dir", dataDir);
+        try
+        {
+            var file = Ingress.Local.Runner.ReplicaLogs.PathOf(dataDir, "default", "hello-00001-deployment-abcde");
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            await File.AppendAllTextAsync(file, "first request\n");
+            await UpHarness.EventuallyAsync(() => Task.FromResult((Text(output).Contains("first request", StringComparison.Ordinal), Text(output))), "the first line");
+            await File.AppendAllTextAsync(file, "second request\n");
+            await UpHarness.EventuallyAsync(() => Task.FromResult((Text(output).Contains("second request", StringComparison.Ordinal), Text(output))), "the appended line");
+            Assert.False(logs.HasExited);
+            await SignalAsync(logs.Id, "INT");
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await logs.WaitForExitAsync(deadline.Token);
+            Assert.Single(Regex.Matches(Text(output), "first request"));
+        }
+        finally
+        {
+            if (!logs.HasExited) logs.Kill(entireProcessTree: true);
+            try { Directory.Delete(dataDir, true); } catch (IOException) { }
+        }
+    }
+
     [Theory]
     [InlineData("TERM")]
     [InlineData("INT")]

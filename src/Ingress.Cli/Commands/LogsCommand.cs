@@ -13,30 +13,32 @@ public static class LogsCommand
         var revision = new Argument<string>("revision") { Description = "The revision (e.g. helloworld-go-00001)." };
         var ns = new Option<string>("--namespace", "-n") { Description = "The revision's namespace.", DefaultValueFactory = _ => "default" };
         var dataDir = new Option<string>("--data-dir") { Description = "The data directory of ingress up.", DefaultValueFactory = _ => ".ingress" };
+        var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing what the replicas log, new replicas included, until Ctrl-C." };
         var command = new Command("logs", "Print the logs of a revision's replicas run by ingress up.");
         command.Arguments.Add(revision);
         command.Options.Add(ns);
         command.Options.Add(dataDir);
+        command.Options.Add(follow);
         command.SetAction(async (parse, ct) =>
         {
             var output = parse.InvocationConfiguration.Output;
             var directory = Path.GetFullPath(parse.GetValue(dataDir)!);
             var name = parse.GetValue(revision)!;
             var @namespace = parse.GetValue(ns)!;
-            var files = ReplicaLogs.ForRevision(directory, @namespace, name);
-            if (files.Count == 0)
+            var logs = new ReplicaLogFollower(directory, @namespace, name, output);
+            var following = parse.GetValue(follow);
+            await logs.PrintNewAsync(includePartialLine: !following, ct).ConfigureAwait(false);
+            if (following)
+            {
+                // Like kubectl logs -f on a revision whose pods may not exist yet: wait for them rather than fail.
+                await logs.FollowAsync(ReplicaLogFollower.DefaultInterval, ct).ConfigureAwait(false);
+                return 0;
+            }
+            if (logs.Files == 0)
             {
                 await parse.InvocationConfiguration.Error.WriteLineAsync(
                     $"error: no replica logs for revision {@namespace}/{name} in {Path.Combine(directory, "logs", @namespace)}").ConfigureAwait(false);
                 return 1;
-            }
-            foreach (var file in files)
-            {
-                if (files.Count > 1) await output.WriteLineAsync($"==> pod {file.Pod} <==").ConfigureAwait(false);
-                // The runner appends while we read: share the file and print what is there now.
-                await using var stream = new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-                using var reader = new StreamReader(stream);
-                await output.WriteAsync(await reader.ReadToEndAsync(ct).ConfigureAwait(false)).ConfigureAwait(false);
             }
             return 0;
         });
