@@ -68,8 +68,8 @@ public sealed class HostingTests
     }
 
     [Theory]
-    [InlineData(null, 7)]
-    [InlineData("all", 7)]
+    [InlineData(null, 8)]
+    [InlineData("all", 8)]
     [InlineData("route, Ingress", 2)]
     public void Controller_lists_parse(string? list, int count) => Assert.Equal(count, ControllerNames.Parse(list).Count);
 
