@@ -50,6 +50,7 @@ public static class ActivatorCommand
                 });
             }
             using var loggerFactory = DataPlaneProcess.CreateLoggerFactory("activator", "knative-serving/activator");
+            using var tracing = DataPlaneProcess.StartTracing("activator", loggerFactory, parse.InvocationConfiguration.Error);
             await using var sink = new WebSocketStatSink(new Uri(parse.GetValue(autoscaler)!), loggerFactory.CreateLogger("activator"));
             await using var server = new ActivatorServer(new ActivatorOptions
             {

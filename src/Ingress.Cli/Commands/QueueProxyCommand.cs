@@ -40,6 +40,7 @@ public static class QueueProxyCommand
         // ready answer. Nothing before readiness logs at Information or above.
         using var loggerFactory = new DeferredLoggerFactory(
             () => DataPlaneProcess.CreateLoggerFactory("queue-proxy", options.Namespace + "/" + options.Revision), DataPlaneProcess.MinimumLevel);
+        using var tracing = DataPlaneProcess.StartTracing("queue-proxy", loggerFactory, error);
         await using var server = new QueueProxyServer(options, loggerFactory);
         await server.StartAsync(cancellationToken).ConfigureAwait(false);
         await DataPlaneProcess.WaitForTerminationAsync(cancellationToken).ConfigureAwait(false);
@@ -73,6 +74,18 @@ internal static class DataPlaneProcess
     {
         if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
             Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+    }
+
+    /// <summary>Tracing of the proxy spans (<c>queue_proxy</c>, <c>activator_proxy</c>, <c>throttler_try</c>) as the
+    /// <c>OBSERVABILITY_CONFIG</c> environment variable asks; null (nothing loaded, nothing listening) when it is off.</summary>
+    public static IDisposable? StartTracing(string component, Microsoft.Extensions.Logging.ILoggerFactory loggerFactory, TextWriter error)
+    {
+        var (config, problem) = Ingress.Local.Hosting.TracingConfig.FromEnvironmentJson(Environment.GetEnvironmentVariable("OBSERVABILITY_CONFIG"));
+        if (problem is not null) error.WriteLine($"{component}: tracing off: {problem}");
+        if (config.Protocol == Ingress.Local.Hosting.TracingProtocol.None) return null;
+        var tracing = new Observability.TracingSetup(component, loggerFactory);
+        tracing.Apply(config);
+        return tracing;
     }
 
     /// <summary>Completes on SIGTERM or SIGINT (or when the invocation is cancelled).</summary>

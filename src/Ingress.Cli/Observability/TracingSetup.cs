@@ -16,7 +16,8 @@ namespace Ingress.Cli.Observability;
 public sealed partial class TracingSetup(string serviceName, ILoggerFactory loggerFactory) : IDisposable
 {
     /// <summary>Activity sources exported.</summary>
-    public static readonly string[] Sources = ["Ingress.Kube.Controller", "System.Net.Http"];
+    public static readonly string[] Sources = ["Ingress.Kube.Controller", "System.Net.Http",
+        Ingress.DataPlane.Proxy.ProxyTracing.QueueProxySourceName, Ingress.DataPlane.Proxy.ProxyTracing.ActivatorSourceName];
 
     private readonly ILogger _log = loggerFactory.CreateLogger("Ingress.Cli.Tracing");
     private readonly Lock _gate = new();

@@ -189,11 +189,12 @@ public sealed partial class ActivatorServer : IAsyncDisposable
         // 5. Concurrency report: the first request of an idle revision pokes the autoscaler here.
         Reporter.RequestIn(backend.Key);
         var error = ProxyError.None;
+        var span = ProxyTracing.StartServerSpan(ProxyTracing.Activator, "activator_proxy", context);
         try
         {
             // 6. Timeouts (time held counts).
             using var deadline = new RequestDeadline(backend.Timeouts, context.RequestAborted);
-            error = await ThrottleAndForwardAsync(context, revision, deadline).ConfigureAwait(false);
+            error = await ThrottleAndForwardAsync(context, revision, deadline, span).ConfigureAwait(false);
             if (error != ProxyError.None)
                 await ProxyErrors.WriteAsync(context, error, error is ProxyError.RequestTimeout ? "activator " : null).ConfigureAwait(false);
         }
@@ -203,23 +204,29 @@ public sealed partial class ActivatorServer : IAsyncDisposable
             var status = error == ProxyError.None || response.HasStarted ? response.StatusCode : error.StatusCode();
             _requestCount.Add(1, new KeyValuePair<string, object?>("revision_name", backend.Key.Name), new KeyValuePair<string, object?>("response_code", StatusCodeTags.Boxed(status)));
             _requestLatencies.Record(Stopwatch.GetElapsedTime(start).TotalMilliseconds, new KeyValuePair<string, object?>("revision_name", backend.Key.Name));
+            ProxyTracing.Complete(span, status);
         }
     }
 
-    private async Task<ProxyError> ThrottleAndForwardAsync(HttpContext context, ActivatorRevision revision, RequestDeadline deadline)
+    private async Task<ProxyError> ThrottleAndForwardAsync(HttpContext context, ActivatorRevision revision, RequestDeadline deadline, Activity? span)
     {
         var originalHost = context.Request.Host.Value ?? "";
         for (var attempt = 1; ; attempt++)
         {
             PodLease? lease;
+            // Knative's throttler_try: the time this request waits for capacity (a pod slot), per attempt.
+            var wait = span is null ? null : ProxyTracing.Activator.StartActivity("throttler_try", ActivityKind.Internal, span.Context);
             try
             {
                 lease = await revision.Throttler.AcquireAsync(deadline.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
+                wait?.SetStatus(ActivityStatusCode.Error, "timed out waiting for capacity");
+                wait?.Dispose();
                 return deadline.CancellationReason();
             }
+            wait?.Dispose();
             if (lease is null) return ProxyError.QueueFull;
             ForwardResult result;
             using (lease)
@@ -235,6 +242,7 @@ public sealed partial class ActivatorServer : IAsyncDisposable
                     ],
                     Protocol = revision.Backend.Protocol,
                 };
+                if (span is not null) transform = ProxyTracing.Propagate(transform, span);
                 result = await _forwarder.ForwardAsync(context, lease.Pod.Address, deadline, transform).ConfigureAwait(false);
             }
             if (!result.CanRetryElsewhere) return result.Error;

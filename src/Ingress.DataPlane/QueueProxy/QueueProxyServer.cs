@@ -217,6 +217,8 @@ public sealed partial class QueueProxyServer : IAsyncDisposable
         var proxied = request.Headers[KnativeHeaders.ProxyRequestHeader] == "activator";
         Stats.RequestIn(proxied);
         var error = ProxyError.None;
+        var span = ProxyTracing.StartServerSpan(ProxyTracing.QueueProxy, "queue_proxy", context);
+        if (span is not null) transform = ProxyTracing.Propagate(transform, span);
         try
         {
             var breaker = Breaker;
@@ -257,6 +259,7 @@ public sealed partial class QueueProxyServer : IAsyncDisposable
         {
             Stats.RequestOut(proxied);
             _telemetry.Value.Metrics.RequestDone(StatusFor(context, error), Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            ProxyTracing.Complete(span, StatusFor(context, error));
         }
     }
 

@@ -70,6 +70,22 @@ public sealed record TracingConfig(TracingProtocol Protocol, Uri? Endpoint, doub
     /// <summary>Knative's defaults: tracing off, sampling 10 % when turned on.</summary>
     public static TracingConfig Default { get; } = new(TracingProtocol.None, null, 0.1);
 
+    /// <summary>The data plane's form: the <c>OBSERVABILITY_CONFIG</c> environment variable a Revision's queue-proxy
+    /// (and the activator's Deployment) carries, Knative's JSON <c>{"tracing": {"protocol", "endpoint",
+    /// "sampling-rate"}}</c>. Empty, <c>{}</c> or no <c>tracing</c> object: tracing off.</summary>
+    public static (TracingConfig Config, string? Error) FromEnvironmentJson(string? json)
+    {
+        if (string.IsNullOrWhiteSpace(json)) return (Default, null);
+        System.Text.Json.Nodes.JsonNode? root;
+        try { root = System.Text.Json.Nodes.JsonNode.Parse(json); }
+        catch (System.Text.Json.JsonException ex) { return (Default, "OBSERVABILITY_CONFIG: not JSON: " + ex.Message); }
+        if (root?["tracing"] is not System.Text.Json.Nodes.JsonObject tracing) return (Default, null);
+        var data = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in tracing)
+            if (value is System.Text.Json.Nodes.JsonValue v) data["tracing-" + key] = v.ToJsonString().Trim('"');
+        return Parse(data);
+    }
+
     public static (TracingConfig Config, string? Error) Parse(IReadOnlyDictionary<string, string>? data)
     {
         data ??= new Dictionary<string, string>();

@@ -15,6 +15,7 @@ public sealed record ServingConfig
     /// <summary>Null until a valid config-deployment has been seen (it has no usable default: the image is required).</summary>
     public ConfigDeployment? Deployment { get; init; }
     public ConfigGc Gc { get; init; } = ConfigGc.Default;
+    public ConfigObservability Observability { get; init; } = ConfigObservability.Default;
 
     public static ServingConfig Default => new();
 }
@@ -44,7 +45,7 @@ public sealed partial class ConfigStore
 
     /// <summary>The config map names this store watches.</summary>
     public static IReadOnlyList<string> WatchedNames { get; } =
-        [ConfigDomain.Name, ConfigNetwork.Name, ConfigFeatures.Name, ConfigDefaults.Name, ConfigDeployment.Name, ConfigGc.Name];
+        [ConfigDomain.Name, ConfigNetwork.Name, ConfigFeatures.Name, ConfigDefaults.Name, ConfigDeployment.Name, ConfigGc.Name, ConfigObservability.Name];
 
     /// <summary>Raised after a good update with the new snapshot (reconcilers re-enqueue affected keys).</summary>
     public event Action<ServingConfig, string>? Changed;
@@ -81,6 +82,7 @@ public sealed partial class ConfigStore
                     ConfigDeployment.Name when data is null => cur,
                     ConfigDeployment.Name => cur with { Deployment = ConfigDeployment.Parse(input) },
                     ConfigGc.Name => cur with { Gc = ConfigGc.Parse(input) },
+                    ConfigObservability.Name => cur with { Observability = ConfigObservability.Parse(input) },
                     _ => cur,
                 };
                 if (!WatchedNames.Contains(name))

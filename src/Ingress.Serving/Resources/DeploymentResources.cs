@@ -253,7 +253,7 @@ public static class DeploymentResources
                 Env("QUEUE_PROXY_TLS_CIPHER_SUITES", dc.QueueSidecarTlsCipherSuites),
                 Env("QUEUE_PROXY_TLS_CURVE_PREFERENCES", dc.QueueSidecarTlsCurvePreferences),
                 Env("ENABLE_MULTI_CONTAINER_PROBES", config.Features.MultiContainerProbing == FeatureFlag.Enabled ? "true" : "false"),
-                Env("OBSERVABILITY_CONFIG", "{}")),
+                Env("OBSERVABILITY_CONFIG", config.Observability.QueueProxyEnv)),
         };
         if (queueProbe is not null) container["readinessProbe"] = queueProbe;
         return container;
