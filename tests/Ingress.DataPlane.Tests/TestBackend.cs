@@ -14,7 +14,8 @@ namespace Ingress.DataPlane.Tests;
 /// A real HTTP server on 127.0.0.1 (port chosen by the OS) standing in for a user container. Behaviour by path:
 /// <c>/ws</c> echoes WebSocket messages, <c>/ping.PingService/PingStream</c> is a gRPC-like h2c echo stream
 /// with trailers, <c>/gate</c> blocks until <see cref="OpenGate"/>, <c>/stream</c> writes a first chunk then
-/// waits for the gate, <c>/sleep?ms=</c> sleeps, anything else echoes request facts as headers and body.
+/// waits for the gate, <c>/sleep?ms=</c> sleeps, <c>/id</c> answers the connection id, <c>/copy</c> streams the body back, <c>/abort</c> aborts
+/// after a first chunk, <c>/hold</c> waits for the caller to go away, anything else echoes request facts as headers and body.
 /// It records the maximum number of requests it ever served at once.
 /// </summary>
 public sealed class TestBackend : IAsyncDisposable
@@ -26,15 +27,16 @@ public sealed class TestBackend : IAsyncDisposable
     private int _total;
     private TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private TestBackend(HttpProtocols protocols)
+    private TestBackend(HttpProtocols protocols, InProcessEndpoints? inProcess)
     {
         _webSockets = new WebSocketMiddleware(HandleAsync, Options.Create(new WebSocketOptions()), NullLoggerFactory.Instance);
-        _host = new KestrelHost([ListenEndpoint.Loopback(0, protocols)], _webSockets.Invoke);
+        _host = new KestrelHost([ListenEndpoint.Loopback(0, protocols)], _webSockets.Invoke, inProcess: inProcess);
     }
 
-    public static async Task<TestBackend> StartAsync(HttpProtocols protocols = HttpProtocols.Http1)
+    /// <param name="inProcess">When given, the backend also listens in memory and registers there.</param>
+    public static async Task<TestBackend> StartAsync(HttpProtocols protocols = HttpProtocols.Http1, InProcessEndpoints? inProcess = null)
     {
-        var backend = new TestBackend(protocols);
+        var backend = new TestBackend(protocols, inProcess);
         await backend._host.StartAsync();
         return backend;
     }
@@ -44,6 +46,11 @@ public sealed class TestBackend : IAsyncDisposable
     public int MaxConcurrency => Volatile.Read(ref _max);
     public int TotalRequests => Volatile.Read(ref _total);
     public int CurrentRequests => Volatile.Read(ref _current);
+    /// <summary>Requests on <c>/hold</c> that started, and those whose caller's abort reached the backend.</summary>
+    public int Holding => Volatile.Read(ref _holding);
+    public int HeldAborted => Volatile.Read(ref _heldAborted);
+    private int _holding;
+    private int _heldAborted;
 
     /// <summary>Headers of the last non-probe request, as the backend saw them.</summary>
     public IHeaderDictionary? LastHeaders { get; private set; }
@@ -74,6 +81,28 @@ public sealed class TestBackend : IAsyncDisposable
                     await _gate.Task.WaitAsync(TimeSpan.FromSeconds(60), context.RequestAborted);
                     await context.Response.WriteAsync("opened");
                     return;
+                case "/copy":
+                    // Streams the body back while it is still arriving (no Connection header: the connection stays).
+                    await context.Request.Body.CopyToAsync(context.Response.Body, context.RequestAborted);
+                    return;
+                case "/id":
+                    await context.Response.WriteAsync(context.Connection.Id);
+                    return;
+                case "/abort":
+                    await context.Response.WriteAsync("partial;");
+                    await context.Response.Body.FlushAsync();
+                    context.Abort();
+                    return;
+                case "/hold":
+                    // Until the caller goes away: tells the test when the abort arrived.
+                    var aborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    using (context.RequestAborted.Register(() => aborted.TrySetResult()))
+                    {
+                        Interlocked.Increment(ref _holding);
+                        await aborted.Task.WaitAsync(TimeSpan.FromSeconds(60));
+                        Interlocked.Increment(ref _heldAborted);
+                    }
+                    return;
                 case "/stream":
                     await context.Response.WriteAsync("first;");
                     await context.Response.Body.FlushAsync();
@@ -91,6 +120,7 @@ public sealed class TestBackend : IAsyncDisposable
                         var body = await reader.ReadToEndAsync();
                         context.Response.Headers["X-Seen-Host"] = context.Request.Host.Value;
                         context.Response.Headers["X-Seen-Protocol"] = context.Request.Protocol;
+                        context.Response.Headers["X-Seen-Connection"] = context.Connection.Id;
                         context.Response.Headers["X-Seen-Path"] = context.Request.Path.Value + context.Request.QueryString.Value;
                         context.Response.Headers["Connection"] = "X-Custom-Hop";
                         context.Response.Headers["X-Custom-Hop"] = "must-not-pass";

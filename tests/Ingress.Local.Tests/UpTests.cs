@@ -76,6 +76,8 @@ public class UpTests
 
             var answer = await CurlUntilAsync(httpPort, "helloworld-go.default.example.com", a => a.StartsWith("200 ", StringComparison.Ordinal));
             Assert.Equal("200 Hello Go Sample v1!\n", answer);
+            // The gateway reached the activator or the queue-proxy of this process in memory, not over loopback TCP.
+            Assert.True(up.InProcess.OpenedConnections > 0, "no in-process connection was opened");
             // The DomainMapping tutorial: hello.example.org → the helloworld-go Service, through the Route's
             // placeholder Service and the cluster-local gateway, with the host rewritten.
             (code, _, err) = await KubectlAsync(up.KubeconfigPath, dataDir, "apply", "-f", "examples/domain-mapping/");

@@ -32,6 +32,10 @@ public sealed record ActivatorOptions
     /// <summary>How many different pods one request may try when connections are refused before anything was
     /// sent. 3: enough to step over a pod that just died, bounded so a broken revision fails fast.</summary>
     public int MaxConnectAttempts { get; init; } = 3;
+
+    /// <summary>Servers of this process to reach without a socket, and the registry this component's own listeners
+    /// join (local mode; see <see cref="Hosting.InProcessEndpoints"/>). Null, the default: TCP only, as in a cluster.</summary>
+    public Hosting.InProcessEndpoints? InProcess { get; init; }
 }
 
 /// <summary>
@@ -67,7 +71,7 @@ public sealed partial class ActivatorServer : IAsyncDisposable
         loggerFactory ??= NullLoggerFactory.Instance;
         _logger = loggerFactory.CreateLogger("activator");
         Reporter = new ConcurrencyReporter(options.PodName, autoscaler, options.ReportingPeriod);
-        _forwarder = new HttpForwarder(new ForwarderOptions(), _logger);
+        _forwarder = new HttpForwarder(new ForwarderOptions { InProcess = options.InProcess }, _logger);
         _requestCount = _meter.CreateCounter<long>("request_count", description: "Requests handled by the activator, by revision and status");
         _requestLatencies = _meter.CreateHistogram<double>("request_latencies", unit: "ms", description: "Activator request time including time held");
         _meter.CreateObservableGauge("request_concurrency", () => _revisions.Values.Select(r =>
@@ -78,7 +82,7 @@ public sealed partial class ActivatorServer : IAsyncDisposable
         [
             new ListenEndpoint(options.ListenAddress, options.HttpPort, HttpProtocols.Http1AndHttp2),
             new ListenEndpoint(options.ListenAddress, options.H2cPort, HttpProtocols.Http2),
-        ], HandleAsync, loggerFactory);
+        ], HandleAsync, loggerFactory, options.InProcess);
     }
 
     public ConcurrencyReporter Reporter { get; }

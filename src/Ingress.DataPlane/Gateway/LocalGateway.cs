@@ -33,6 +33,10 @@ public sealed record LocalGatewayOptions
 
     /// <summary>Loopback: local mode reaches the gateway from this machine only.</summary>
     public IPAddress ListenAddress { get; init; } = IPAddress.Loopback;
+
+    /// <summary>Servers of this process to reach without a socket, and the registry this component's own listeners
+    /// join (local mode; see <see cref="Hosting.InProcessEndpoints"/>). Null, the default: TCP only, as in a cluster.</summary>
+    public Hosting.InProcessEndpoints? InProcess { get; init; }
 }
 
 /// <summary>
@@ -70,7 +74,7 @@ public sealed partial class LocalGateway : IAsyncDisposable
         _resolver = resolver;
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = _loggerFactory.CreateLogger("local-gateway");
-        _forwarder = new HttpForwarder(new ForwarderOptions(), _logger);
+        _forwarder = new HttpForwarder(new ForwarderOptions { InProcess = options.InProcess }, _logger);
         _requestCount = _meter.CreateCounter<long>("request_count", description: "Requests through the local gateway, by gateway and status");
         _meter.CreateObservableGauge("route_table_generation", () => Interlocked.Read(ref _generation), description: "Route tables compiled since start");
         virtualServices.AddEventHandler(new ResourceEventHandler<VirtualService> { Add = (_, _, _) => Signal(), Update = (_, _, _, r) => { if (!r) Signal(); }, Delete = (_, _) => Signal() });

@@ -34,12 +34,17 @@ public sealed class KestrelHost : IAsyncDisposable
     /// <summary>Kestrel's options of each public endpoint, in the order given; Kestrel writes the bound port back
     /// into them, which is cheaper at start than parsing the server's address strings.</summary>
     private readonly ListenOptions[] _listenOptions;
+    private readonly InProcessEndpoints? _inProcess;
+    /// <summary>The in-memory twin of each public endpoint (empty without a registry).</summary>
+    private readonly InMemoryEndPoint[] _inMemory;
     private bool _started;
 
-    public KestrelHost(IReadOnlyList<ListenEndpoint> endpoints, RequestDelegate handler, ILoggerFactory? loggerFactory = null)
+    public KestrelHost(IReadOnlyList<ListenEndpoint> endpoints, RequestDelegate handler, ILoggerFactory? loggerFactory = null,
+        InProcessEndpoints? inProcess = null)
     {
         _endpoints = endpoints;
         _handler = handler;
+        _inProcess = inProcess;
         loggerFactory ??= NullLoggerFactory.Instance;
         var options = new KestrelServerOptions
         {
@@ -50,46 +55,59 @@ public sealed class KestrelHost : IAsyncDisposable
         };
         ConfigureLimits(options.Limits);
         _listenOptions = new ListenOptions[endpoints.Count];
+        _inMemory = inProcess is null ? [] : new InMemoryEndPoint[endpoints.Count];
+        Lazy<ConnectionDelegate>? h2Pipeline = null;
         for (var i = 0; i < endpoints.Count; i++)
         {
             var endpoint = endpoints[i];
             var index = i;
-            if (endpoint.Protocols != HttpProtocols.Http1AndHttp2)
+            if (endpoint.Protocols == HttpProtocols.Http1AndHttp2 && h2Pipeline is null)
             {
-                options.Listen(endpoint.Address, endpoint.Port, listen =>
+                // Kestrel answers an h2c preface on a cleartext Http1AndHttp2 endpoint with HTTP_1_1_REQUIRED. Knative's
+                // 8012 accepts both, so the endpoint speaks HTTP/1.1 and connections that open with the HTTP/2 preface
+                // are handed to the connection pipeline of a private loopback HTTP/2 endpoint (same process, no extra hop).
+                ListenOptions? h2 = null;
+                options.Listen(IPAddress.Loopback, 0, listen =>
                 {
-                    listen.Protocols = endpoint.Protocols;
-                    _listenOptions[index] = listen;
+                    listen.Protocols = HttpProtocols.Http2;
+                    h2 = listen;
                 });
-                continue;
+                h2Pipeline = new Lazy<ConnectionDelegate>(() => h2!.Build());
             }
-            // Kestrel answers an h2c preface on a cleartext Http1AndHttp2 endpoint with HTTP_1_1_REQUIRED. Knative's
-            // 8012 accepts both, so the endpoint speaks HTTP/1.1 and connections that open with the HTTP/2 preface are
-            // handed to the connection pipeline of a private loopback HTTP/2 endpoint (same process, no extra hop).
-            ListenOptions? h2 = null;
-            options.Listen(IPAddress.Loopback, 0, listen =>
-            {
-                listen.Protocols = HttpProtocols.Http2;
-                h2 = listen;
-            });
-            var h2Pipeline = new Lazy<ConnectionDelegate>(() => h2!.Build());
             options.Listen(endpoint.Address, endpoint.Port, listen =>
             {
-                listen.Protocols = HttpProtocols.Http1;
+                Configure(listen, endpoint.Protocols, h2Pipeline);
                 _listenOptions[index] = listen;
-                listen.Use(next => async connection =>
-                {
-                    if (await H2cPreface.IsPresentAsync(connection.Transport.Input).ConfigureAwait(false))
-                        await h2Pipeline.Value(connection).ConfigureAwait(false);
-                    else
-                        await next(connection).ConfigureAwait(false);
-                });
             });
+            if (inProcess is not null)
+            {
+                // The same server in memory, registered under the TCP endpoint's address and port once bound.
+                var memory = _inMemory[index] = new InMemoryEndPoint(endpoint.Address);
+                options.Listen(memory, listen => Configure(listen, endpoint.Protocols, h2Pipeline));
+            }
         }
         // Inline scheduling: request handling continues on the socket's I/O thread instead of hopping to the thread
         // pool. Safe because the proxies never block; on 2 cores the saved context switches are most of the gain.
-        var transport = new SocketTransportFactory(Options.Create(new SocketTransportOptions { UnsafePreferInlineScheduling = true }), loggerFactory);
+        IConnectionListenerFactory transport = new SocketTransportFactory(Options.Create(new SocketTransportOptions { UnsafePreferInlineScheduling = true }), loggerFactory);
+        if (inProcess is not null) transport = new InMemoryTransportFactory(transport);
         _server = new KestrelServer(Options.Create(options), transport, loggerFactory);
+    }
+
+    private static void Configure(ListenOptions listen, HttpProtocols protocols, Lazy<ConnectionDelegate>? h2Pipeline)
+    {
+        if (protocols != HttpProtocols.Http1AndHttp2)
+        {
+            listen.Protocols = protocols;
+            return;
+        }
+        listen.Protocols = HttpProtocols.Http1;
+        listen.Use(next => async connection =>
+        {
+            if (await H2cPreface.IsPresentAsync(connection.Transport.Input).ConfigureAwait(false))
+                await h2Pipeline!.Value(connection).ConfigureAwait(false);
+            else
+                await next(connection).ConfigureAwait(false);
+        });
     }
 
     /// <summary>
@@ -122,6 +140,12 @@ public sealed class KestrelHost : IAsyncDisposable
         for (var i = 0; i < ports.Length; i++)
             ports[i] = _listenOptions[i].IPEndPoint?.Port ?? throw new InvalidOperationException($"endpoint {i} has no bound IP port");
         Ports = ports;
+        for (var i = 0; i < _inMemory.Length; i++)
+        {
+            if (_inMemory[i].Listener is not { } listener) continue;
+            listener.Public = new IPEndPoint(RegisteredAddress(_endpoints[i].Address), ports[i]);
+            _inProcess!.Register(listener.Public, listener);
+        }
     }
 
     /// <summary>Graceful stop: stops accepting, lets in-flight requests finish until <paramref name="cancellationToken"/>
@@ -130,6 +154,9 @@ public sealed class KestrelHost : IAsyncDisposable
     {
         if (!_started) return;
         _started = false;
+        // New in-process connections go over TCP (and fail like any connect to a stopped server) from here on.
+        foreach (var memory in _inMemory)
+            if (memory.Listener is { Public: { } at } listener) _inProcess!.Unregister(at, listener);
         await _server.StopAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -139,6 +166,10 @@ public sealed class KestrelHost : IAsyncDisposable
             await StopAsync(cts.Token).ConfigureAwait(false);
         _server.Dispose();
     }
+
+    /// <summary>A wildcard listener is reached on loopback from inside the process.</summary>
+    private static IPAddress RegisteredAddress(IPAddress address) =>
+        address.Equals(IPAddress.Any) ? IPAddress.Loopback : address.Equals(IPAddress.IPv6Any) ? IPAddress.IPv6Loopback : address;
 
     private sealed class MinimalServices(ILoggerFactory loggerFactory) : IServiceProvider
     {

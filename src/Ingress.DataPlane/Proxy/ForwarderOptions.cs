@@ -30,4 +30,8 @@ public sealed record ForwarderOptions
     public bool AddForwardedHeaders { get; init; } = true;
 
     public UpstreamProtocol Protocol { get; init; } = UpstreamProtocol.MatchDownstream;
+
+    /// <summary>Servers of this process reached without a socket when the upstream address is theirs (local mode:
+    /// the gateway and the activator to in-process queue-proxies). Null, the default: always TCP, as in a cluster.</summary>
+    public Hosting.InProcessEndpoints? InProcess { get; init; }
 }

@@ -68,6 +68,7 @@ public sealed partial class HttpForwarder : IDisposable
             ActivityHeadersPropagator = null,
             InitialHttp2StreamWindowSize = 1024 * 1024,
         };
+        if (options.InProcess is { } inProcess) handler.ConnectCallback = inProcess.ConnectAsync;
         _invoker = new HttpMessageInvoker(handler, disposeHandler: true);
     }
 

@@ -23,6 +23,10 @@ public sealed record QueueProxyOptions
 
     /// <summary>The user container. Knative always uses 127.0.0.1 (same pod network namespace).</summary>
     public string UserHost { get; init; } = "127.0.0.1";
+
+    /// <summary>Registry the serving ports join so that the gateway and activator of the same process reach them
+    /// without a socket (local mode). Null, the default (the <c>queue-proxy</c> verb, a cluster): TCP only.</summary>
+    public Hosting.InProcessEndpoints? InProcess { get; init; }
     public int UserPort { get; init; } = 8080;
 
     /// <summary>containerConcurrency; 0 = unlimited (no breaker).</summary>

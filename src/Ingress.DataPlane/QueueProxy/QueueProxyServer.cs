@@ -66,7 +66,7 @@ public sealed partial class QueueProxyServer : IAsyncDisposable
             new ListenEndpoint(options.ListenAddress, options.AdminPort, HttpProtocols.Http1),
             new ListenEndpoint(options.ListenAddress, options.MetricsPort, HttpProtocols.Http1),
             new ListenEndpoint(options.ListenAddress, options.UserMetricsPort, HttpProtocols.Http1),
-        ], DispatchAsync, loggerFactory);
+        ], DispatchAsync, loggerFactory, options.InProcess);
     }
 
     public QueueProxyOptions Options => _options;

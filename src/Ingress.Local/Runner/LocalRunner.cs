@@ -21,6 +21,9 @@ public sealed record LocalRunnerOptions
     public TimeSpan ProbePeriod { get; init; } = TimeSpan.FromSeconds(1);
     /// <summary>Wait before trying again a replica that failed to start. Default 5 s.</summary>
     public TimeSpan StartRetryDelay { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>Registry the replicas' queue-proxies join, so that the gateway and activator of the same process reach
+    /// them without a socket. Null: TCP only.</summary>
+    public Ingress.DataPlane.Hosting.InProcessEndpoints? InProcess { get; init; }
 }
 
 /// <summary>
@@ -227,7 +230,7 @@ public sealed partial class LocalRunner : IReconciler, IAsyncDisposable
             QueueProxyEnv = queueEnv,
             LogPath = ReplicaLogs.PathOf(_options.DataDirectory, ns, podName),
         };
-        var replica = new Replica(spec, _options.Images, _options.Backoff, _loggerFactory);
+        var replica = new Replica(spec, _options.Images, _options.Backoff, _loggerFactory, _options.InProcess);
         try
         {
             await replica.StartAsync(ct);

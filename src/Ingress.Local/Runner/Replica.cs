@@ -67,8 +67,12 @@ public sealed partial class Replica : IAsyncDisposable
     private volatile Process? _process;
     private int _restarts;
 
-    public Replica(ReplicaSpec spec, ImageMap images, RestartBackoff backoff, ILoggerFactory? loggerFactory = null)
+    private readonly Ingress.DataPlane.Hosting.InProcessEndpoints? _inProcess;
+
+    public Replica(ReplicaSpec spec, ImageMap images, RestartBackoff backoff, ILoggerFactory? loggerFactory = null,
+        Ingress.DataPlane.Hosting.InProcessEndpoints? inProcess = null)
     {
+        _inProcess = inProcess;
         _spec = spec;
         _images = images;
         _backoff = backoff;
@@ -170,6 +174,7 @@ public sealed partial class Replica : IAsyncDisposable
             {
                 ListenAddress = Address,
                 UserHost = AppEndpoint.Address.ToString(),
+                InProcess = _inProcess,
             };
         }
         catch (QueueProxyConfigException ex)

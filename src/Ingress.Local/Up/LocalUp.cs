@@ -84,6 +84,9 @@ public sealed class LocalUp : IAsyncDisposable
     private ActivatorServer? _activator;
     private LocalRunner? _runner;
     private LocalGateway? _gateway;
+    /// <summary>The gateway and the activator reach the queue-proxies (and the gateway the activator) of this process
+    /// in memory: the data plane's hops inside one process skip the kernel.</summary>
+    private readonly Ingress.DataPlane.Hosting.InProcessEndpoints _inProcess = new();
 
     public LocalUp(LocalUpOptions options, ILoggerFactory? loggerFactory = null)
     {
@@ -94,6 +97,9 @@ public sealed class LocalUp : IAsyncDisposable
 
     public Uri ApiServer => _server?.BaseUri ?? throw new InvalidOperationException("not started");
     public string KubeconfigPath => Path.Combine(_options.DataDirectory, "kubeconfig");
+    /// <summary>The registry through which the data plane's hops inside this process go without sockets.</summary>
+    public Ingress.DataPlane.Hosting.InProcessEndpoints InProcess => _inProcess;
+
     public LocalGateway Gateway => _gateway ?? throw new InvalidOperationException("not started");
     public int GatewayHttpPort => _gateway?.PortOf("knative-serving/knative-ingress-gateway", 80) ?? _options.HttpPort;
     public ActivatorServer Activator => _activator ?? throw new InvalidOperationException("not started");
@@ -142,6 +148,7 @@ public sealed class LocalUp : IAsyncDisposable
             HttpPort = _options.ActivatorPort,
             H2cPort = _options.ActivatorH2cPort,
             PodName = "activator-local",
+            InProcess = _inProcess,
         }, new KubeRevisionBackends(informers.For<Revision>(), informers.For<Endpoints>(), new KubeRevisionBackendsOptions { ActivatorIp = ActivatorIp }),
             new RuntimeStatSink(_autoscaling), _loggerFactory);
         await Bind(() => _activator.StartAsync(ct), port => (port ?? _options.ActivatorPort, "activator")).ConfigureAwait(false);
@@ -151,8 +158,9 @@ public sealed class LocalUp : IAsyncDisposable
         {
             DataDirectory = _options.DataDirectory,
             Images = ImageMap.Load(Path.Combine(_options.DataDirectory, "images.yaml")),
+            InProcess = _inProcess,
         }, _loggerFactory);
-        _gateway = new LocalGateway(new LocalGatewayOptions { HttpPort = _options.HttpPort, LocalHttpPort = _options.LocalHttpPort, ListenAddress = System.Net.IPAddress.Loopback },
+        _gateway = new LocalGateway(new LocalGatewayOptions { HttpPort = _options.HttpPort, LocalHttpPort = _options.LocalHttpPort, ListenAddress = System.Net.IPAddress.Loopback, InProcess = _inProcess },
             informers.For<VirtualService>(), informers.For<IstioGateway>(), destinations, _loggerFactory);
 
         var controllers = _host.RunAsync(ct);
