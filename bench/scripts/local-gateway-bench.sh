@@ -11,8 +11,9 @@
 # CPU per request (user + system from /proc, divided by requests served): of the nginx workers, and of the whole
 # `ingress up` process (app, queue-proxy, gateway and the idle control plane) during each run; during the nginx run
 # that process only serves the app, so the difference is what the gateway + queue-proxy hops cost.
-# Connection reuse: during our run it counts the gateway's connections to the queue-proxy (established, and closed
-# ones in TIME-WAIT): with keep-alive pooling about 50 stay open and none closes.
+# Connection reuse: during our run it counts TCP connections to the queue-proxy (established, and closed ones in
+# TIME-WAIT). Since the gateway reaches in-process queue-proxies in memory (InProcessEndpoints), only the runner's
+# and activator's probes use TCP there (0-2); before, keep-alive pooling kept about 50 open and none closed.
 # Environment: LOCAL_BENCH_INGRESS (an `ingress` executable or ingress.dll to run instead of building the work tree),
 #   LOCAL_BENCH_BASELINE (another one, e.g. an older commit's publish: a second `ingress up` with its own app runs
 #   beside the first, and its gateway + queue-proxy are measured in the same rounds, interleaved).
@@ -128,7 +129,7 @@ for r in $(seq 1 "$ROUNDS"); do
   hops=$(awk -v a="$up_cpu" -v b="$app_cpu" 'BEGIN { printf "%.1f", a-b }')
   echo "round $r: nginx-proxy $ref req/s (nginx CPU $ref_cpu us/req), gateway+queue-proxy $ours req/s, ratio $ratio;" \
     "ingress-up CPU $up_cpu us/req (app alone $app_cpu, so gateway+queue-proxy $hops us/req = $(awk -v a="$hops" -v b="$ref_cpu" 'BEGIN { printf "%.2f", a/b }') x nginx);" \
-    "gateway->queue-proxy connections: $(cat "$WORK/conn-est") established, $(cat "$WORK/conn-tw") in TIME-WAIT"
+    "TCP connections to the queue-proxy (the gateway's are in memory): $(cat "$WORK/conn-est") established, $(cat "$WORK/conn-tw") in TIME-WAIT"
   echo "$ratio" >>"$WORK/ratios"; echo "$hops $ref_cpu" >>"$WORK/cpu"
   if [[ -n "${LOCAL_BENCH_BASELINE:-}" ]]; then
     [[ $((r % 2)) == 1 ]] && read -r base base_cpu < <(measure "$UP_PID_base" -H "Host: $HOST" "http://127.0.0.1:$HTTP_PORT_base/")

@@ -103,11 +103,13 @@ public sealed class InProcessEndpointsTests
         Assert.Equal("second", await new StreamReader(stream).ReadToEndAsync(cts.Token));
     }
 
-    [Fact]
-    public async Task H2c_grpc_streams_with_trailers_pass_through_memory()
+    [Theory]
+    [InlineData(HttpProtocols.Http2)]
+    [InlineData(HttpProtocols.Http1AndHttp2)] // h2c recognised by its preface, as on the queue-proxy's 8012
+    public async Task H2c_grpc_streams_with_trailers_pass_through_memory(HttpProtocols protocols)
     {
         var registry = new InProcessEndpoints();
-        await using var backend = await TestBackend.StartAsync(HttpProtocols.Http2, registry);
+        await using var backend = await TestBackend.StartAsync(protocols, registry);
         var (proxy, forwarder) = await StartProxyAsync(registry, backend);
         await using var _ = proxy;
         using var __ = forwarder;
