@@ -5,6 +5,8 @@
 #
 # Usage: bench/scripts/controller-memory.sh [services]   (default 1000; e.g. 200 for a quick iteration)
 # Environment:
+#   IDLE_SECONDS    extra wait once the queues are empty before reading (default 0; 15 reads the state after the
+#                   controller's idle memory trim)
 #   SETTLE_SECONDS  longest wait for empty work queues once every object exists (default 120); a controller
 #                   whose queues never empty (a reconcile that re-enqueues itself) is measured when it runs out
 #   RESTARTS        which restarts on the reconciled state to measure (default "default gen0 conserve serving autoscaler")
@@ -18,6 +20,7 @@
 set -euo pipefail
 N="${1:-1000}"
 SETTLE_SECONDS="${SETTLE_SECONDS:-120}"
+IDLE_SECONDS="${IDLE_SECONDS:-0}"
 RESTARTS="${RESTARTS:-default gen0 conserve serving autoscaler}"
 REPO="$(cd "$(dirname "$0")/../.." && pwd)"
 WORK="$(mktemp -d /tmp/controller-memory.XXXXXX)"
@@ -74,7 +77,12 @@ wait_settled() {
   start=$(date +%s)
   while [ $(( $(date +%s) - start )) -lt "$limit" ]; do
     depth=$(queue_depth "$metrics")
-    if [ "$depth" = "0" ]; then zero=$((zero+1)); [ "$zero" -ge 3 ] && { SETTLED="idle"; return 0; }; else zero=0; fi
+    if [ "$depth" = "0" ]; then
+      zero=$((zero+1))
+      # Then IDLE_SECONDS more, so that what is read is the idle state (the controller hands memory back 5-10 s
+      # after its queues empty: IdleMemoryTrimmer); 0 reads right away, as before.
+      [ "$zero" -ge 3 ] && { sleep "${IDLE_SECONDS:-0}"; SETTLED="idle"; return 0; }
+    else zero=0; fi
     sleep 1
   done
   SETTLED="queue $depth after ${limit}s"

@@ -104,6 +104,7 @@ public static class ControllerCommand
                 Controllers = selected, MetricsPort = parse.GetValue(metricsPort), LeaderElection = !parse.GetValue(noLeaderElect),
                 LeaseName = parse.GetValue(leaseName)!, SystemNamespace = parse.GetValue(systemNamespace)!, ClusterDomain = parse.GetValue(clusterDomain)!,
                 ObservabilityComponent = verb,
+                TrimMemoryWhenIdle = new Ingress.Kube.Diagnostics.IdleMemoryTrimmerOptions(),
                 // Knative's holder identity: pod name and a random id (a restarted pod is a new holder).
                 LeaderIdentity = Environment.GetEnvironmentVariable("POD_NAME") is { Length: > 0 } pod ? $"{pod}_{Guid.NewGuid():N}" : null,
             };

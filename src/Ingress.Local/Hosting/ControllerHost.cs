@@ -40,6 +40,8 @@ public sealed partial class ControllerHost : IAsyncDisposable
     private MetricsServer? _metrics;
     private readonly TaskCompletionSource _metricsStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _running;
+    private readonly Ingress.Kube.Diagnostics.IdleMemoryTrimmer? _trimmer;
+    private Task? _trimming;
 
     /// <summary>Creates the informers and registers every selected module's controllers on them.</summary>
     public ControllerHost(KubeClient client, ControllerHostOptions? options = null, ILoggerFactory? loggerFactory = null)
@@ -49,6 +51,8 @@ public sealed partial class ControllerHost : IAsyncDisposable
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _log = _loggerFactory.CreateLogger("Ingress.Local.ControllerHost");
         Informers = new SharedInformerFactory(client);
+        // Before the modules create their queues, so that the trimmer sees every key added.
+        if (Options.TrimMemoryWhenIdle is { } trim) _trimmer = new Ingress.Kube.Diagnostics.IdleMemoryTrimmer(trim, _log);
         RegisterModules();
         if (Options.ObservabilityComponent is { } component)
             Observability = new ObservabilityConfigWatcher(Informers, Options.SystemNamespace, component, _log);
@@ -175,6 +179,7 @@ public sealed partial class ControllerHost : IAsyncDisposable
         }
         _synced.TrySetResult();
         LogSynced(_log, Informers.Informers.Count);
+        if (_trimmer is not null) _trimming = _trimmer.RunAsync(ct);
         if (!Options.LeaderElection)
         {
             await RunModulesAsync(ct).ConfigureAwait(false);
@@ -223,6 +228,8 @@ public sealed partial class ControllerHost : IAsyncDisposable
         _exporter?.Dispose();
         await Informers.DisposeAsync().ConfigureAwait(false);
         foreach (var m in _modules) if (m.Release is not null) await m.Release().ConfigureAwait(false);
+        _trimmer?.Dispose();
+        if (_trimming is not null) await _trimming.ConfigureAwait(false);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Starting controllers {Modules} (leader election: {LeaderElection})")]

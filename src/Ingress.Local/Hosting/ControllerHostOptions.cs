@@ -71,6 +71,10 @@ public sealed class ControllerHostOptions
     /// default, render and tests) follows neither config-logging nor config-observability.</summary>
     public string? ObservabilityComponent { get; init; }
     public TimeProvider Time { get; init; } = TimeProvider.System;
+    /// <summary>Hand memory back to the OS once the work queues go idle after a burst (see
+    /// <see cref="Ingress.Kube.Diagnostics.IdleMemoryTrimmer"/>). Default null (off): render and tests are short-lived;
+    /// <c>ingress controller</c> and <c>ingress up</c>, which live on after a burst, turn it on.</summary>
+    public Ingress.Kube.Diagnostics.IdleMemoryTrimmerOptions? TrimMemoryWhenIdle { get; init; }
     /// <summary>Tag → digest resolution for Revisions. Default none: render and up have no registry underneath (see
     /// <see cref="Ingress.Serving.Images.ImageDigestResolvers.None"/>); <c>ingress controller</c> in a pod passes the registry client.</summary>
     public Ingress.Serving.Images.IImageDigestResolver ImageDigests { get; init; } = Ingress.Serving.Images.ImageDigestResolvers.None;

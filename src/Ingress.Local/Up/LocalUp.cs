@@ -133,6 +133,7 @@ public sealed class LocalUp : IAsyncDisposable
             Controllers = new HashSet<string>(ControllerNames.All.Where(c => c != ControllerNames.Autoscaler), StringComparer.Ordinal),
             MetricsPort = _options.MetricsPort == 0 ? 0 : _options.MetricsPort,
             MetricsBindAddress = "127.0.0.1",
+            TrimMemoryWhenIdle = new Ingress.Kube.Diagnostics.IdleMemoryTrimmerOptions(),
         }, _loggerFactory);
         var informers = _host.Informers;
         var destinations = new KubeDestinationResolver(informers.For<Service>(), informers.For<Endpoints>());
