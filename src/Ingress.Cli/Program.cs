@@ -13,6 +13,7 @@ public static class Program
         // queue-proxy starts once per pod and must be ready within ~150 ms of exec; building every verb's options
         // costs 20-40 ms of that, so its only form (no arguments: it reads the environment) skips the parser.
         if (args is ["queue-proxy"]) return QueueProxyCommand.RunAsync(Console.Error, CancellationToken.None);
+        if (args is ["render", ..] && ShortRunRelaunch.TryRun(args) is { } exitCode) return Task.FromResult(exitCode);
         return InvokeParsed(args);
     }
 

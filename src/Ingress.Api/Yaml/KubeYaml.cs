@@ -305,6 +305,15 @@ public static partial class KubeYaml
     /// <summary>A multi-document stream; documents after the first start with <c>---</c>.</summary>
     public static string SerializeDocuments(IEnumerable<JsonNode?> documents)
     {
+        var list = documents as IReadOnlyCollection<JsonNode?> ?? documents.ToList();
+        var fast = new StringBuilder();
+        return BlockYamlWriter.TryWrite(list, fast) ? fast.ToString() : SerializeWithEmitter(list);
+    }
+
+    /// <summary>The same stream through YamlDotNet's emitter: what <see cref="BlockYamlWriter"/> must match, and the
+    /// path for documents it does not cover.</summary>
+    internal static string SerializeWithEmitter(IEnumerable<JsonNode?> documents)
+    {
         var sb = new StringBuilder();
         using var writer = new StringWriter(sb, CultureInfo.InvariantCulture) { NewLine = "\n" };
         var emitter = new Emitter(writer, 2, int.MaxValue, false);
@@ -365,7 +374,7 @@ public static partial class KubeYaml
         }
     }
 
-    private static string StringOf(JsonValue value)
+    internal static string StringOf(JsonValue value)
     {
         using var doc = JsonDocument.Parse(value.ToJsonString());
         return doc.RootElement.GetString() ?? "";
@@ -390,7 +399,7 @@ public static partial class KubeYaml
         emitter.Emit(new Scalar(AnchorName.Empty, TagName.Empty, text, style, style == ScalarStyle.Plain, true));
     }
 
-    private static bool CanUseLiteral(string text)
+    internal static bool CanUseLiteral(string text)
     {
         // Literal blocks cannot carry trailing spaces on a line or a leading space on the first line reliably.
         if (text.StartsWith(' ') || text.Contains(" \n") || text.Contains('\t') || text.Contains('\r'))
