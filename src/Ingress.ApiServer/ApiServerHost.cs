@@ -30,6 +30,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
     private ObjectStore? _store;
     private ResourceService? _service;
     private WebApplication? _app;
+    private RequestHandler? _requestHandler;
     private readonly CancellationTokenSource _stopping = new();
 
     public ApiServerHost(ApiServerOptions? options = null, ILoggerFactory? loggerFactory = null)
@@ -130,6 +131,7 @@ public sealed partial class ApiServerHost : IAsyncDisposable
         var app = builder.Build();
         var handler = new RequestHandler(_service, Registry, _options, _log, _metrics) { Stopping = _stopping.Token };
         app.Run(handler.HandleAsync);
+        _requestHandler = handler;
         await app.StartAsync(cancellationToken);
         _app = app;
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -139,6 +141,14 @@ public sealed partial class ApiServerHost : IAsyncDisposable
         handler.ServerAddress = $"{host}:{uri.Port}";
         LogListening(_log, BaseUri.ToString(), _options.DataDirectory ?? "(memory)");
     }
+
+    /// <summary>Watch streams open on the store right now (over sockets or in process).</summary>
+    public int OpenWatches => _store?.WatcherCount ?? 0;
+
+    /// <summary>A transport for clients in this process (<see cref="Http.InProcessApiHandler"/>): each request goes to
+    /// the same request handler Kestrel calls, without a socket. Valid once <see cref="StartAsync"/> returned.</summary>
+    public HttpMessageHandler CreateInProcessHandler() =>
+        new InProcessApiHandler((_requestHandler ?? throw new InvalidOperationException("start the API server first")).HandleAsync);
 
     /// <summary>
     /// Inserts <paramref name="obj"/> into the store exactly as given, bypassing create semantics and admission:

@@ -26,6 +26,9 @@ public sealed class KubeConnection
     public bool InsecureSkipTlsVerify { get; init; }
     /// <summary>The namespace of the context or of the service account, when known.</summary>
     public string? Namespace { get; init; }
+    /// <summary>Makes the transport instead of a socket handler: an API server in this process
+    /// (<c>ApiServerHost.CreateInProcessHandler</c>, used by <c>ingress render</c>). Null: TCP/TLS to <see cref="Server"/>.</summary>
+    public Func<HttpMessageHandler>? Transport { get; init; }
 
     /// <summary>
     /// The CLI's rule: an explicit server wins, then a kubeconfig file, else in-cluster.
@@ -46,7 +49,7 @@ public sealed class KubeConnection
     public KubeConnection WithServer(Uri server) => new()
     {
         Server = server, BearerToken = BearerToken, BearerTokenFile = BearerTokenFile, CertificateAuthorities = CertificateAuthorities,
-        ClientCertificate = ClientCertificate, InsecureSkipTlsVerify = InsecureSkipTlsVerify, Namespace = Namespace,
+        ClientCertificate = ClientCertificate, InsecureSkipTlsVerify = InsecureSkipTlsVerify, Namespace = Namespace, Transport = Transport,
     };
 
     /// <summary>In-cluster: KUBERNETES_SERVICE_HOST/PORT, the service-account token (re-read on rotation) and CA bundle,
@@ -148,8 +151,11 @@ public sealed class KubeConnection
         return bundle;
     }
 
-    /// <summary>The transport for this connection: TLS trust, client certificate, pooled connections.</summary>
-    internal SocketsHttpHandler CreateHandler()
+    /// <summary>The transport for this connection: <see cref="Transport"/> when set, else sockets with TLS trust,
+    /// client certificate and pooled connections.</summary>
+    internal HttpMessageHandler CreateHandler() => Transport?.Invoke() ?? CreateSocketsHandler();
+
+    internal SocketsHttpHandler CreateSocketsHandler()
     {
         var handler = new SocketsHttpHandler
         {

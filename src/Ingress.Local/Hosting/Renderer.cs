@@ -29,6 +29,9 @@ public sealed class RenderOptions
     /// <summary>Settings of the controllers' client. Default <see cref="InProcessClient.Render"/>: no rate limit, as the
     /// API server is in memory and ours alone. A benchmark sets a limit to measure what it costs.</summary>
     public KubeClientOptions Client { get; init; } = InProcessClient.Render();
+    /// <summary>Default true: the controllers' client calls the in-memory API server's handler directly
+    /// (<c>InProcessApiHandler</c>) instead of over loopback HTTP. False measures what the socket costs.</summary>
+    public bool InProcessTransport { get; init; } = true;
     /// <summary>Upper bound on the whole run (a controller that never settles). Default 60 s.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
 }
@@ -120,7 +123,11 @@ public static class Renderer
         server.PreloadCustomResourceDefinitions(EmbeddedCrds());
         await server.StartAsync(ct).ConfigureAwait(false);
 
-        using var client = new KubeClient(KubeConnection.FromServer(server.BaseUri), options.Client, logging);
+        // The controllers reach the store without a socket (InProcessApiHandler): same requests, same handler.
+        var connection = options.InProcessTransport
+            ? new KubeConnection { Server = server.BaseUri, Transport = server.CreateInProcessHandler }
+            : KubeConnection.FromServer(server.BaseUri);
+        using var client = new KubeClient(connection, options.Client, logging);
         var namespaces = client.Dynamic(ResourceDescriptor.Namespaces);
         var inputNamespaces = new HashSet<string>(StringComparer.Ordinal);
         var knownNamespaces = new HashSet<string>(StringComparer.Ordinal);
