@@ -84,6 +84,8 @@ public sealed class InProcessTransportTests : IAsyncLifetime
             });
             informers.Start(stop.Token);
             await informers.WaitForCacheSyncAsync(stop.Token);
+            // The watch follows the list (from its resourceVersion, so nothing written meanwhile is missed).
+            for (var i = 0; i < 200 && _server.OpenWatches == 0; i++) await Task.Delay(20);
             Assert.True(_server.OpenWatches >= 1);
 
             var cms = _socket.Dynamic(ResourceDescriptor.ConfigMaps);
