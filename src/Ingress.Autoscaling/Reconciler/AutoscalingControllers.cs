@@ -142,8 +142,10 @@ public sealed class AutoscalingControllers : IDisposable
             },
         });
         const string group = "autoscaling.internal.knative.dev";
-        skss.AddEventHandler(OwnerOfClass<ServerlessService>(kpa, AutoscalingAnnotations.KpaClass, pas.Lister, config));
-        skss.AddEventHandler(OwnerOfClass<ServerlessService>(hpa, AutoscalingAnnotations.HpaClass, pas.Lister, config));
+        // An SKS change goes to the controller of its PA's class only (the PA looked up in the cache).
+        bool PaOfClass(string? ns, string name, string cls) => pas.Lister.Get(ns, name) is { } pa && PodAutoscalerResources.ClassOf(pa, config()) == cls;
+        skss.AddEventHandler(kpa.EnqueueControllerOfHandler<ServerlessService>(PodAutoscaler.KindValue, group, (ns, n) => PaOfClass(ns, n, AutoscalingAnnotations.KpaClass)));
+        skss.AddEventHandler(hpa.EnqueueControllerOfHandler<ServerlessService>(PodAutoscaler.KindValue, group, (ns, n) => PaOfClass(ns, n, AutoscalingAnnotations.HpaClass)));
         metrics.AddEventHandler(kpa.EnqueueControllerOfHandler<Metric>(PodAutoscaler.KindValue, group));
         hpas.AddEventHandler(hpa.EnqueueControllerOfHandler<HorizontalPodAutoscaler>(PodAutoscaler.KindValue, group));
         // Pods carry their revision's name, which is also the PA's name: a readiness change re-reconciles the PA.
@@ -182,29 +184,6 @@ public sealed class AutoscalingControllers : IDisposable
                 else controller.Enqueue(h.Key);
             },
             Delete = (pa, h) => { if (Of(pa)) controller.Enqueue(h.Key); },
-        };
-    }
-
-    /// <summary>Enqueues the controlling PodAutoscaler of a child when that PA is in the cache and of class
-    /// <paramref name="podAutoscalerClass"/>.</summary>
-    private static IResourceEventHandler<T> OwnerOfClass<T>(Controller controller, string podAutoscalerClass, Lister<PodAutoscaler> pas, Func<AutoscalerConfig> config)
-    {
-        void Owner(ObjectHeader h, bool slow)
-        {
-            foreach (var o in h.OwnerReferences)
-            {
-                if (!o.Controller || o.Kind != PodAutoscaler.KindValue || !o.ApiVersion.StartsWith("autoscaling.internal.knative.dev/", StringComparison.Ordinal)) continue;
-                if (pas.Get(h.Namespace, o.Name) is not { } pa || PodAutoscalerResources.ClassOf(pa, config()) != podAutoscalerClass) continue;
-                var key = ObjectKey.Of(h.Namespace, o.Name);
-                if (slow) controller.EnqueueSlow(key);
-                else controller.Enqueue(key);
-            }
-        }
-        return new ResourceEventHandler<T>
-        {
-            Add = (_, h, _) => Owner(h, false),
-            Update = (_, _, h, resync) => Owner(h, resync),
-            Delete = (_, h) => Owner(h, false),
         };
     }
 

@@ -155,7 +155,7 @@ public sealed class KubeConnection
     /// client certificate and pooled connections.</summary>
     internal HttpMessageHandler CreateHandler() => Transport?.Invoke() ?? CreateSocketsHandler();
 
-    internal SocketsHttpHandler CreateSocketsHandler()
+    private SocketsHttpHandler CreateSocketsHandler()
     {
         var handler = new SocketsHttpHandler
         {

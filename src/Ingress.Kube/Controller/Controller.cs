@@ -91,8 +91,9 @@ public sealed class Controller
     /// <summary>
     /// An informer handler for children: enqueues the key of the controlling owner whose kind is
     /// <paramref name="ownerKind"/> (and, when given, whose apiVersion's group is <paramref name="ownerGroup"/>).
+    /// <paramref name="ownerFilter"/> (namespace, owner name) drops owners the controller does not own.
     /// </summary>
-    public IResourceEventHandler<T> EnqueueControllerOfHandler<T>(string ownerKind, string? ownerGroup = null)
+    public IResourceEventHandler<T> EnqueueControllerOfHandler<T>(string ownerKind, string? ownerGroup = null, Func<string?, string, bool>? ownerFilter = null)
     {
         void Owner(ObjectHeader h, QueueLane lane)
         {
@@ -100,6 +101,7 @@ public sealed class Controller
             {
                 if (!o.Controller || o.Kind != ownerKind) continue;
                 if (ownerGroup is not null && GroupOf(o.ApiVersion) != ownerGroup) continue;
+                if (ownerFilter?.Invoke(h.Namespace, o.Name) == false) continue;
                 Queue.Add(ObjectKey.Of(h.Namespace, o.Name), lane);
             }
         }
